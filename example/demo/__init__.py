@@ -1,0 +1,1 @@
+"""The ``wechat_demo`` command of the example site (development only)."""

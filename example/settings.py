@@ -1,0 +1,177 @@
+"""Settings of the djwechat example site, driven by environment variables.
+
+Without any variable set the site runs with SQLite, Django's database cache and demo WeChat
+credentials that ``make demo`` registers with the local simulator (http://127.0.0.1:8900).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env("SECRET_KEY", "example-insecure-secret-key-change-me-in-production-0123456789")
+ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_tasks",
+    "django_tasks_db",
+    "djwechat",
+    "djwechat.accounts",
+    "djwechat.jwt",
+    "example.users",
+]
+if DEBUG:
+    # The fake WeChat and its commands (wechat_simulator, wechat_push, wechat_demo): development only.
+    INSTALLED_APPS += ["djwechat.simulator", "example.demo"]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "djwechat.jwt.middleware.JWTSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example.urls"
+WSGI_APPLICATION = "example.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent requests (runserver threads, gunicorn workers) that read then write would get
+    # "database is locked" at once in SQLite's default deferred mode; IMMEDIATE makes a writer
+    # wait for the lock (up to `timeout` seconds) instead.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+
+REDIS_URL = env("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "example",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "djwechat_cache",
+        }
+    }
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+AUTH_USER_MODEL = "users.User"
+AUTHENTICATION_BACKENDS = ["djwechat.accounts.backends.UsernameOrEmailBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------- WeChat
+
+SIMULATOR_URL = "http://127.0.0.1:8900"
+
+
+def wechat_app(alias: str, app_type: str, app_id: str, app_secret: str) -> dict[str, object]:
+    return {
+        "TYPE": app_type,
+        "APP_ID": env(f"WECHAT_{alias}_APP_ID", app_id),
+        "APP_SECRET": env(f"WECHAT_{alias}_APP_SECRET", app_secret),
+    }
+
+
+OA_APP = {
+    **wechat_app("OA", "official_account", "wxdemo0a0000000001", "demo-oa-secret-0000000000000001"),
+    "TOKEN": env("WECHAT_OA_TOKEN", "demo-oa-token"),
+    "ENCODING_AES_KEY": env("WECHAT_OA_ENCODING_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
+    "MESSAGE_MODE": env("WECHAT_OA_MODE", "safe"),
+    "ROUTER": "example.wechat.router",
+}
+
+login_rate: str | None = env("LOGIN_THROTTLE_RATE", "30/minute")
+if login_rate.lower() == "none":
+    login_rate = None
+
+WECHAT = {
+    "APPS": {
+        "mp": wechat_app("MP", "miniprogram", "wxdemo0mp000000001", "demo-mp-secret-0000000000000001"),
+        "web": wechat_app("WEB", "website", "wxdemo0web00000001", "demo-web-secret-000000000000001"),
+        "oa": OA_APP,
+    },
+    "API_BASE_URL": env("WECHAT_API_BASE_URL", SIMULATOR_URL),
+    "OPEN_BASE_URL": env("WECHAT_OPEN_BASE_URL", SIMULATOR_URL),
+    "JWT": {
+        "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+        "REFRESH_TOKEN_LIFETIME": timedelta(days=30),
+        "SIGNING_KEY": env("JWT_SIGNING_KEY", SECRET_KEY + "-jwt"),
+    },
+    "LOGIN": {
+        "THROTTLE_RATE": login_rate,
+        "ACCOUNT_THROTTLE_RATE": login_rate,
+    },
+    "MESSAGES": {
+        "TIMESTAMP_TOLERANCE": int(env("WECHAT_TIMESTAMP_TOLERANCE", "300")),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "djwechat": {"handlers": ["console"], "level": env("DJWECHAT_LOG_LEVEL", "INFO")},
+        "djwechat.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

@@ -1,0 +1,123 @@
+"""Django REST framework glue shared by every djwechat endpoint.
+
+djwechat's views do not depend on the project's ``REST_FRAMEWORK`` settings: they pin their
+parsers, renderers and exception handler, so a project's defaults (say, session authentication
+or an HTML renderer) cannot change the JSON contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from djwechat._internal.responses import logger
+from djwechat.exceptions import BodyTooLargeError, WeChatError
+
+_DRF_CODES: dict[type[drf_exceptions.APIException], str] = {
+    drf_exceptions.ParseError: "malformed_body",
+    drf_exceptions.ValidationError: "invalid_input",
+    drf_exceptions.NotAuthenticated: "not_authenticated",
+    drf_exceptions.AuthenticationFailed: "invalid_token",
+    drf_exceptions.PermissionDenied: "permission_denied",
+    drf_exceptions.NotFound: "not_found",
+    drf_exceptions.MethodNotAllowed: "method_not_allowed",
+    drf_exceptions.NotAcceptable: "not_acceptable",
+    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
+    drf_exceptions.Throttled: "throttled",
+}
+
+
+def _message(detail: Any) -> str:
+    if isinstance(detail, dict):
+        parts = [f"{field}: {_message(value)}" for field, value in detail.items()]
+        return "; ".join(parts)
+    if isinstance(detail, list):
+        return " ".join(_message(item) for item in detail)
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Answer djwechat and DRF errors as ``{"error": {"code", "message"}}``; others propagate (500)."""
+    # DRF authentication classes must raise DRF's AuthenticationFailed; djwechat's carries the
+    # precise error (token_expired, session_revoked …) as ``error`` so the answer can name it.
+    wrapped = getattr(exc, "error", None)
+    if isinstance(exc, drf_exceptions.APIException) and isinstance(wrapped, WeChatError):
+        exc = wrapped
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads ``request.body``, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE; left alone,
+        # Django would answer its HTML 400 page.
+        exc = BodyTooLargeError()
+    if isinstance(exc, WeChatError):
+        headers: dict[str, str] = {}
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        wait = exc.data.get("wait")
+        if isinstance(wait, int | float):
+            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+        if exc.status_code >= 500:
+            logger.warning("%s answered %s: %s", type(exc).__name__, exc.status_code, exc.message)
+        return Response(
+            {"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code, headers=headers
+        )
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    if isinstance(exc, drf_exceptions.APIException):
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "bad_request")
+        error: dict[str, Any] = {"code": code, "message": _message(exc.detail)}
+        if isinstance(exc, drf_exceptions.ValidationError) and isinstance(exc.detail, dict):
+            error["fields"] = exc.detail
+        headers = {}
+        wait = getattr(exc, "wait", None) if isinstance(exc, drf_exceptions.Throttled) else None
+        if isinstance(wait, int | float):
+            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+        if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return Response({"error": error}, status=exc.status_code, headers=headers)
+    return None
+
+
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, except that nesting too deep for Python's parser is a 400, not a 500.
+
+    ``json`` raises ``RecursionError`` (not ``ValueError``) for a body such as ``[[[[…]]]]``
+    nested some thousand levels deep; DRF only turns ``ValueError`` into ``ParseError``.
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise drf_exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
+
+
+class JSONAPIView(APIView):
+    """Base class of djwechat's DRF views: JSON in, JSON out, errors in the package-wide shape.
+
+    Subclasses set ``authentication_classes`` / ``permission_classes`` / ``throttle_classes``
+    explicitly; nothing is inherited from the project's ``REST_FRAMEWORK`` defaults.
+    """
+
+    parser_classes = (SafeJSONParser,)
+    renderer_classes = (JSONRenderer,)
+    authentication_classes: Any = ()
+    permission_classes: Any = ()
+    throttle_classes: Any = ()
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def permission_denied(
+        self, request: Any, message: str | None = None, code: str | None = None
+    ) -> NoReturn:
+        # DRF turns a failed permission into 403 when an authenticator exists but produced no
+        # user; djwechat's contract is 401 for "not logged in".
+        if request.authenticators and not request.successful_authenticator:
+            raise drf_exceptions.NotAuthenticated()
+        raise drf_exceptions.PermissionDenied(detail=message, code=code)

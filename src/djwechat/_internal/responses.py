@@ -1,0 +1,49 @@
+"""The one place where errors become HTTP answers.
+
+Every djwechat endpoint answers errors as ``{"error": {"code": ..., "message": ...}}`` with the
+status from the exception class (see the tree in :mod:`djwechat.exceptions`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from djwechat.exceptions import ThrottledError, WeChatError
+
+logger = logging.getLogger("djwechat")
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def json_error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
+    """A JSON error answer in the package-wide shape."""
+    body: dict[str, Any] = {"error": {"code": code, "message": message, **extra}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def error_response(exc: WeChatError) -> JsonResponse:
+    """The HTTP answer for a djwechat error."""
+    response = json_error(exc.code, exc.message, exc.status_code)
+    if isinstance(exc, ThrottledError) and exc.wait is not None:
+        response["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    if exc.status_code >= 500:
+        logger.warning("%s answered %s: %s", type(exc).__name__, exc.status_code, exc.message)
+    return response
+
+
+def json_errors(view: ViewFunc) -> ViewFunc:
+    """Decorate a plain Django view so that any :class:`WeChatError` becomes a JSON error answer."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except WeChatError as exc:
+            return error_response(exc)
+
+    return cast(ViewFunc, wrapper)

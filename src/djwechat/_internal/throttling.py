@@ -1,0 +1,120 @@
+"""Attempt counters on the shared cache: login throttling for every login endpoint.
+
+A sliding-window counter per (scope, identity): attempts are counted in fixed windows, and the
+limit applies to the current window's count plus the previous window's count weighted by how
+much of it still overlaps the last ``period`` seconds.  Unlike a plain fixed window, a burst
+at the end of one window and another at the start of the next cannot pass twice the limit.
+
+Each window's counter is created with ``cache.add`` (atomic "set if absent") and bumped with
+``cache.incr`` (atomic on Redis, the database cache and locmem), so concurrent workers and hosts
+share one count and never lose an increment.  Identities are hashed before they become cache
+keys: keys stay short and valid for every backend, and no IP address or account name is
+written to the cache in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any, Final
+
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.http import HttpRequest
+
+from djwechat._internal import clock
+from djwechat.conf import get_settings
+from djwechat.exceptions import ThrottledError
+
+KEY_PREFIX: Final = "djwechat:throttle"
+
+_PERIODS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"30/minute"`` → ``(30, 60)``: allowed attempts and window length in seconds.
+
+    Accepts DRF's spelling (``s``/``sec``/``second``, ``m``/``min``/``minute``, ``h``/``hour``,
+    ``d``/``day``); raises ``ValueError`` for anything else.
+    """
+    count, _, period = rate.partition("/")
+    seconds = _PERIODS.get(period.strip()[:1].lower())
+    if not count.strip().isdigit() or seconds is None:
+        raise ValueError(f"Not a rate: {rate!r} (expected something like '30/minute').")
+    return int(count), seconds
+
+
+def _key(scope: str, ident: str, window: int) -> str:
+    digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{KEY_PREFIX}:{scope}:{digest}:{window}"
+
+
+def _count(cache: BaseCache, key: str, ttl: int) -> int:
+    """Add one to the counter at ``key`` (created with ``ttl``) and return the new count."""
+    if cache.add(key, 1, timeout=ttl):
+        return 1
+    try:
+        count = int(cache.incr(key))
+    except ValueError:  # expired between add() and incr(): this attempt opens a new count
+        cache.add(key, 1, timeout=ttl)
+        return 1
+    if type(cache).incr is BaseCache.incr:
+        # The generic incr() (database cache) re-sets the value with the default timeout,
+        # which may be shorter than the two windows this counter must outlive.
+        cache.touch(key, ttl)
+    return count
+
+
+def throttle(scope: str, ident: str, rate: str | None) -> None:
+    """Count one attempt of ``ident`` in ``scope``; raise :class:`ThrottledError` over ``rate``.
+
+    ``rate`` is a DRF rate (``"30/minute"``) or ``None`` (no limit).  ``ThrottledError.wait``
+    says how many seconds to wait until an attempt would be allowed again (the ``Retry-After``
+    of the answer).  Attempts refused by the limit still count, so hammering does not shorten
+    the wait.
+    """
+    if rate is None:
+        return
+    limit, period = parse_rate(rate)
+    now = clock.now()
+    window = int(now // period)
+    elapsed = (now % period) / period  # fraction of the current window gone by
+    cache = caches[get_settings().cache_alias]
+    # A counter is read as "the previous window" during the next one: it must outlive both.
+    count = _count(cache, _key(scope, ident, window), 2 * period + 1)
+    previous = int(cache.get(_key(scope, ident, window - 1)) or 0)
+    if previous * (1 - elapsed) + count <= limit:
+        return
+    # When would the next attempt (which adds one to a count) be allowed?
+    if count + 1 <= limit:
+        # In this window, once enough of the previous one has slid out of the last period.
+        wait_fraction = (1 - (limit - count - 1) / previous) - elapsed
+    else:
+        # Only after this window has become the previous one and slid out far enough.
+        wait_fraction = (1 - elapsed) + (1 - (limit - 1) / count)
+    raise ThrottledError(wait=max(1, math.ceil(wait_fraction * period)))
+
+
+def client_ip(request: Any) -> str:
+    """The client address Django saw (``REMOTE_ADDR``).
+
+    Behind a reverse proxy, set ``REMOTE_ADDR`` from the proxy's header in a middleware or the
+    WSGI server (for example gunicorn's ``--forwarded-allow-ips``); trusting
+    ``X-Forwarded-For`` here would let any client pick its own throttle bucket.
+    """
+    http_request: HttpRequest = getattr(request, "_request", request)
+    return str(http_request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def throttle_login(request: Any, account: str | None) -> None:
+    """Apply the login limits: ``LOGIN.THROTTLE_RATE`` per client IP, ``ACCOUNT_THROTTLE_RATE`` per account.
+
+    Call it at the start of every login endpoint, before any password check or WeChat call.
+    ``account`` is whatever names the account being tried (a username, an email, a WeChat
+    code's app alias …); it is compared case-insensitively.  ``None`` skips the per-account
+    limit.  Raises :class:`ThrottledError` (429 with ``Retry-After``).
+    """
+    login = get_settings().login
+    throttle("login-ip", client_ip(request), login.throttle_rate)
+    if account:
+        throttle("login-account", account.strip().casefold(), login.account_throttle_rate)

@@ -1,0 +1,132 @@
+"""Safe XML in and out for the Official Account message server.
+
+Parsing refuses DTDs, entity declarations and external references (XXE, "billion laughs") through
+``defusedxml`` before any entity could be expanded, bounds the body size and the nesting depth,
+and turns the document into plain dicts.  Rendering wraps every string in CDATA so that no text
+(not even one containing ``]]>``) can break out of its element.
+
+WeChat's own advice on push parsing: disable DTDs and entities (XXE) -
+developers.weixin.qq.com/doc/oplatform/developers/dev/push/encryption.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from djwechat.exceptions import BodyTooLargeError, XMLError, XMLForbiddenError
+
+__all__ = ["MAX_DEPTH", "cdata", "parse_xml", "render_xml"]
+
+#: Deepest element nesting accepted below the root (WeChat pushes nest at most three levels).
+MAX_DEPTH: Final = 16
+
+# XML 1.0 forbids these characters anywhere, CDATA included; a reply containing one would be
+# rejected by WeChat as malformed, so they are dropped when rendering.
+_ILLEGAL_XML_CHARS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TAG_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def parse_xml(body: bytes | str, *, max_size: int) -> dict[str, Any]:
+    """Parse an XML document into a dict of the root element's children.
+
+    A leaf element becomes its text (``""`` when empty, whitespace kept as is), an element with
+    children becomes a dict of them, and a tag that repeats becomes a list.  Attributes are
+    ignored.
+
+    Raises :class:`BodyTooLargeError` when ``body`` is longer than ``max_size`` bytes (0 means no
+    limit), :class:`XMLForbiddenError` for a DTD, an entity or an external reference, and
+    :class:`XMLError` for anything malformed (including invalid UTF-8 and nesting deeper than
+    :data:`MAX_DEPTH`).
+    """
+    data = body.encode() if isinstance(body, str) else body
+    if max_size and len(data) > max_size:
+        raise BodyTooLargeError(limit=max_size)
+    if not data.strip():
+        raise XMLError("The XML document is empty.")
+    try:
+        # forbid_dtd stops "billion laughs" at the DOCTYPE, before anything is expanded.
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise XMLForbiddenError() from exc
+    except (ParseError, ValueError) as exc:
+        raise XMLError() from exc
+    if len(root) == 0:
+        # ``<xml/>`` or ``<xml>text</xml>``: a document without fields, not a leaf value.
+        return {}
+    result = _children(root, 1)
+    assert isinstance(result, dict)
+    return result
+
+
+def _children(element: Element, depth: int) -> dict[str, Any] | str:
+    if len(element) == 0:
+        return element.text or ""
+    if depth > MAX_DEPTH:
+        raise XMLError("The XML document is nested too deeply.")
+    values: dict[str, Any] = {}
+    for child in element:
+        value = _children(child, depth + 1)
+        tag = child.tag
+        if tag in values:
+            existing = values[tag]
+            if isinstance(existing, list):
+                existing.append(value)
+            else:
+                values[tag] = [existing, value]
+        else:
+            values[tag] = value
+    return values
+
+
+def render_xml(fields: Mapping[str, Any], *, root: str = "xml") -> str:
+    """Render ``fields`` as ``<root>…</root>``.
+
+    ``str`` values are wrapped in CDATA (a ``]]>`` inside is split across two sections, characters
+    XML forbids are dropped), ``int``/``float`` values are written bare, a mapping becomes nested
+    elements and a list or tuple repeats its tag once per item.  ``None`` values are skipped.
+
+    Raises ``ValueError`` for a tag that is not a plain XML name and ``TypeError`` for a value of
+    another type: both are programming errors, never caused by user input.
+    """
+    parts: list[str] = []
+    _render_element(parts, root, fields)
+    return "".join(parts)
+
+
+def _render_element(parts: list[str], tag: str, value: Any) -> None:
+    if not _TAG_RE.match(tag):
+        raise ValueError(f"{tag!r} is not a valid XML tag")
+    if value is None:
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _render_element(parts, tag, item)
+        return
+    parts.append(f"<{tag}>")
+    if isinstance(value, str):
+        parts.append(cdata(value))
+    elif isinstance(value, bool):
+        raise TypeError(f"{tag}: booleans have no XML form in WeChat messages")
+    elif isinstance(value, int | float):
+        parts.append(str(value))
+    elif isinstance(value, Mapping):
+        for key, child in value.items():
+            _render_element(parts, key, child)
+    else:
+        raise TypeError(f"{tag}: cannot render a {type(value).__name__} as XML")
+    parts.append(f"</{tag}>")
+
+
+def cdata(text: str) -> str:
+    """``text`` as one or more CDATA sections that parse back to exactly ``text``.
+
+    ``]]>`` would end the section early, so it is split as ``]]`` + ``>`` across two sections.
+    """
+    clean = _ILLEGAL_XML_CHARS.sub("", text)
+    return "<![CDATA[" + clean.replace("]]>", "]]]]><![CDATA[>") + "]]>"

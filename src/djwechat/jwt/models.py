@@ -1,0 +1,60 @@
+"""The server-side half of a JWT session: one row per logged-in device."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_id() -> str:
+    """A random, URL-safe id under which a session is shown and revoked (never the session key)."""
+    return secrets.token_urlsafe(16)
+
+
+class JWTSession(AbstractBaseSession):
+    """A Django session whose key (``sid``) travels inside signed tokens instead of a cookie.
+
+    ``session_key``, ``session_data`` and ``expire_date`` come from Django's
+    ``AbstractBaseSession``, so :class:`djwechat.jwt.backends.SessionStore` behaves like any
+    database session engine.  The extra columns describe the device and drive refresh-token
+    rotation: ``refresh_id`` is the ``jti`` of the only refresh token that may be used next;
+    ``previous_refresh_id`` and ``rotated_at`` let the token it replaced be accepted again for
+    ``JWT.REFRESH_GRACE_SECONDS`` (concurrent refreshes), after which presenting it revokes the
+    session.
+    """
+
+    #: What the owner sees and uses to revoke a device; the session key itself is a bearer secret.
+    public_id = models.CharField(_("public id"), max_length=32, unique=True, default=new_public_id)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jwt_sessions",
+        verbose_name=_("user"),
+    )
+    user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_seen = models.DateTimeField(_("last seen"))
+    refresh_id = models.CharField(_("current refresh token id"), max_length=64)
+    previous_refresh_id = models.CharField(_("previous refresh token id"), max_length=64, blank=True)
+    rotated_at = models.DateTimeField(_("last rotation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("JWT session")
+        verbose_name_plural = _("JWT sessions")
+        indexes = [models.Index(fields=["user", "-last_seen"], name="djwechat_jwt_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.user_id})"
+
+    @classmethod
+    def get_session_store_class(cls) -> Any:
+        from djwechat.jwt.backends import SessionStore
+
+        return SessionStore

@@ -1,0 +1,181 @@
+"""Cached copies of sessions, which a revocation or a change never leaves behind.
+
+Each session's :class:`SessionRecord` lives in the shared cache (``WECHAT["CACHE_ALIAS"]``) and,
+with ``JWT.SESSION_CACHE_SECONDS``, in a per-process dictionary.  Dropping the entry when the
+row changes is not enough on its own: a request that read the row just *before* a logout and
+writes the cache just *after* it would put the revoked session back, for as long as the entry
+lives.  Two counters close that window:
+
+* **Shared cache - generations.**  Next to each record the cache holds a generation token, and
+  every record is stored with the token that was current *before* its row was read.
+  :func:`purge` replaces the token with a new random one (and drops the record), so a record
+  read from the database before the purge no longer matches, whenever it is written, and is
+  ignored by every reader.  Reading costs one round trip for both keys (``get_many``).
+* **Per process - an epoch.**  :func:`purge` increments a process-wide counter; a reader only
+  keeps its record in the process if no purge happened in this process since it started.
+
+A purge inside a transaction runs again when the transaction commits: until then the old row is
+still visible to other connections, and what they cache meanwhile carries the generation that
+the second purge retires.
+
+Losing a key is always safe: a record without its generation is ignored (one extra database
+read), and a generation without its record is just a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.core.cache import BaseCache, caches
+from django.db import router, transaction
+
+from djwechat.conf import get_settings, on_settings_reset
+from djwechat.jwt.models import JWTSession
+
+CACHE_KEY_PREFIX: Final = "djwechat.jwt.session:"
+#: Generation tokens: ``CACHE_KEY_PREFIX + "gen:" + session_key`` (session keys never contain ':').
+GENERATION_PREFIX: Final = CACHE_KEY_PREFIX + "gen:"
+#: Upper bound of the per-process record cache (entries); it is emptied when full.
+LOCAL_CACHE_SIZE: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """What one request needs to know about a session, as cached."""
+
+    session_key: str
+    user_id: Any
+    data: dict[str, Any] = field(repr=False)
+    #: Epoch seconds.
+    expires: float
+    last_seen: float
+
+
+_local: dict[str, tuple[float, SessionRecord]] = {}
+_local_lock = threading.Lock()
+_local_epoch = 0
+
+
+def shared_cache() -> BaseCache:
+    """The cache that all processes share (``WECHAT["CACHE_ALIAS"]``)."""
+    return caches[get_settings().cache_alias]
+
+
+def _generation_timeout() -> int:
+    # A record lives at most REFRESH_TOKEN_LIFETIME; its generation must not expire first
+    # (which would be safe, only slower: the record would be ignored).
+    return int(get_settings().jwt.refresh_token_lifetime.total_seconds()) + 60
+
+
+@on_settings_reset
+def clear_local_cache() -> None:
+    """Forget every record cached in this process."""
+    with _local_lock:
+        _local.clear()
+
+
+def local_epoch() -> int:
+    """The process's purge counter; pass it to :func:`write_local` (read it before anything else)."""
+    return _local_epoch
+
+
+def read_local(session_key: str, now: float) -> SessionRecord | None:
+    """The record this process remembers for ``session_key``, if still fresh and unexpired."""
+    hit = _local.get(session_key)
+    if hit is not None and hit[0] > now and hit[1].expires > now:
+        return hit[1]
+    return None
+
+
+def write_local(record: SessionRecord, until: float, epoch: int) -> None:
+    """Remember ``record`` in this process until ``until``, unless a purge ran since ``epoch``."""
+    with _local_lock:
+        if _local_epoch != epoch:
+            return
+        if len(_local) >= LOCAL_CACHE_SIZE:
+            _local.clear()
+        _local[record.session_key] = (until, record)
+
+
+def read_shared(session_key: str, now: float) -> tuple[SessionRecord | None, str | None]:
+    """The shared cache's record for ``session_key`` (if valid) and the current generation.
+
+    A cache outage reads as a miss: sessions are then served from the database alone.
+    """
+    record_key, generation_key = CACHE_KEY_PREFIX + session_key, GENERATION_PREFIX + session_key
+    try:
+        found = shared_cache().get_many([record_key, generation_key])
+    except Exception:
+        return None, None
+    raw, generation = found.get(record_key), found.get(generation_key)
+    if not isinstance(generation, str):
+        return None, None
+    if not isinstance(raw, dict) or raw.get("g") != generation:
+        return None, generation
+    record = SessionRecord(session_key, raw["u"], raw["d"], raw["e"], raw["s"])
+    return (record if record.expires > now else None), generation
+
+
+def reserve_generation(session_key: str, generation: str | None) -> str | None:
+    """The generation under which a record read from the database *now* may be cached.
+
+    Call it before reading the row, with the generation :func:`read_shared` returned.  When
+    there is none yet, one is created (``cache.add``: if another request wins, this one does not
+    cache).  ``None`` means "do not cache".
+    """
+    if generation is not None:
+        return generation
+    fresh = secrets.token_hex(8)
+    try:
+        added = shared_cache().add(GENERATION_PREFIX + session_key, fresh, _generation_timeout())
+    except Exception:
+        return None
+    return fresh if added else None
+
+
+def write_shared(record: SessionRecord, generation: str, now: float) -> None:
+    """Cache ``record`` (read after ``generation`` was reserved) until the session expires."""
+    timeout = int(record.expires - now)
+    if timeout <= 0:
+        return
+    # A cache outage is survivable: serving from the database alone is only slower.
+    with contextlib.suppress(Exception):
+        shared_cache().set(
+            CACHE_KEY_PREFIX + record.session_key,
+            {
+                "u": record.user_id,
+                "d": record.data,
+                "e": record.expires,
+                "s": record.last_seen,
+                "g": generation,
+            },
+            timeout,
+        )
+
+
+def purge(session_key: str) -> None:
+    """Invalidate every cached copy of a session that changed or was deleted.
+
+    The shared cache gets a new generation (so records read before now are ignored wherever
+    they are written) and loses the record; this process forgets its copy and turns away
+    copies being read.  Inside a transaction it runs again at commit (see the module
+    docstring); that second run never raises.  Raises when the shared cache is unreachable.
+    """
+
+    def drop() -> None:
+        global _local_epoch
+        with _local_lock:
+            _local_epoch += 1
+            _local.pop(session_key, None)
+        cache = shared_cache()
+        cache.set(GENERATION_PREFIX + session_key, secrets.token_hex(8), _generation_timeout())
+        cache.delete(CACHE_KEY_PREFIX + session_key)
+
+    drop()
+    using = router.db_for_write(JWTSession)
+    if transaction.get_connection(using).in_atomic_block:
+        transaction.on_commit(drop, using=using, robust=True)

@@ -1,0 +1,1 @@
+"""WeChat logins: providers, the identity pipeline, flows (plain functions) and their HTTP views."""

@@ -1,0 +1,96 @@
+"""Runs the pipeline steps over a :class:`LoginContext`, in one transaction, race-safe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+from django.db import IntegrityError, transaction
+
+from djwechat._internal.imports import import_hook
+from djwechat.accounts.models import Identity
+from djwechat.accounts.signals import identity_linked, user_created
+from djwechat.conf import get_settings
+from djwechat.exceptions import LoginError
+from djwechat.login.pipeline.context import LoginContext
+from djwechat.login.pipeline.locks import first_login_lock
+
+logger = logging.getLogger("djwechat.login")
+
+Step = Callable[[LoginContext], Mapping[str, Any] | None]
+
+#: How many times the pipeline runs when it keeps losing races (unique-constraint errors).
+MAX_ATTEMPTS: Final = 3
+
+
+def get_pipeline() -> tuple[Step, ...]:
+    """The steps named by ``WECHAT["LOGIN"]["PIPELINE"]``, imported (``ImportError`` if one does not)."""
+    return tuple(import_hook(path) for path in get_settings().login.pipeline)
+
+
+def run_pipeline(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> LoginContext:
+    """Run ``steps`` (default: the configured pipeline) and return the completed context.
+
+    The steps run in one transaction (a savepoint when the caller already opened one), under
+    the per-unionid lock of :mod:`~djwechat.login.pipeline.locks` when this is the person's first
+    login in the app.  When a step hits an
+    ``IntegrityError`` - a concurrent first login of the same person inserted the identity (or
+    the generated username) first - the attempt is rolled back and the pipeline runs again on a
+    fresh copy of ``ctx``, and then finds the winner's rows; after :data:`MAX_ATTEMPTS` the
+    error propagates.  ``ctx`` itself is not changed; the returned context is a new object.
+
+    After the last step ``user_created`` and ``identity_linked`` are sent (see
+    :mod:`djwechat.accounts.signals`), still inside the transaction.
+
+    Raises whatever a step raises: :class:`~djwechat.login.pipeline.StopPipeline`, a
+    :class:`~djwechat.exceptions.WeChatError` (:class:`~djwechat.exceptions.LoginRefusedError`
+    for an inactive user …); :class:`~djwechat.exceptions.LoginError` when the steps ended
+    without a user and an identity.
+    """
+    steps = get_pipeline() if steps is None else tuple(steps)
+    with first_login_lock(ctx.app.app_id, ctx.openid, ctx.unionid):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            work = ctx.fresh_copy()
+            try:
+                with transaction.atomic():
+                    _run_steps(work, steps)
+                    _send_signals(work)
+            except IntegrityError:
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                logger.info(
+                    "Login of a %s user in app %r raced a concurrent login; running the pipeline again.",
+                    ctx.provider_name,
+                    ctx.app.alias,
+                )
+                continue
+            return work
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _run_steps(ctx: LoginContext, steps: Sequence[Step]) -> None:
+    for step in steps:
+        updates = step(ctx)
+        if updates:
+            ctx.apply(updates)
+    if ctx.user is None or not isinstance(ctx.identity, Identity):
+        raise LoginError("The login pipeline ended without a user and an identity.")
+    if ctx.identity.user_id != ctx.user.pk:
+        raise LoginError("The login pipeline ended with an identity of another user.")
+
+
+def _send_signals(ctx: LoginContext) -> None:
+    if ctx.is_new_user:
+        user_created.send(
+            sender=type(ctx.user), user=ctx.user, identity=ctx.identity, context=ctx, request=ctx.request
+        )
+    if ctx.is_new_identity:
+        identity_linked.send(
+            sender=Identity,
+            identity=ctx.identity,
+            user=ctx.user,
+            created_user=ctx.is_new_user,
+            context=ctx,
+            request=ctx.request,
+        )

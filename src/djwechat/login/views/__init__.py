@@ -1,0 +1,1 @@
+"""HTTP views of the login flows; each one is a thin shell around a function of :mod:`djwechat.login.flows`."""

@@ -1,0 +1,54 @@
+"""Reading a small JSON object from a request body, refusing anything else with a 4xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+
+from djwechat._internal.responses import json_error
+from djwechat.exceptions import BadRequestError, BodyTooLargeError
+
+#: Largest login request body (bytes); encrypted user data is a couple of kilobytes.
+MAX_BODY_SIZE: Final = 64 * 1024
+
+
+def read_json_object(request: HttpRequest, *, max_size: int = MAX_BODY_SIZE) -> dict[str, Any]:
+    """The body as a JSON object (``{}`` for an empty body).
+
+    Raises :class:`BodyTooLargeError` (413) over ``max_size`` bytes - judged from
+    ``Content-Length`` before reading when the client sent one - and
+    :class:`BadRequestError` (400) for anything that is not UTF-8 JSON with an object on top.
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise BadRequestError("Content-Length is not a number.") from None
+    if declared > max_size:
+        raise BodyTooLargeError()
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise BodyTooLargeError() from None
+    if len(raw) > max_size:
+        raise BodyTooLargeError()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadRequestError("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequestError("The body must be a JSON object.")
+    return data
+
+
+def method_not_allowed(request: HttpRequest, allowed: str = "POST") -> HttpResponse | None:
+    """A 405 JSON answer when ``request`` does not use ``allowed``, else ``None``."""
+    if request.method == allowed:
+        return None
+    response = json_error("method_not_allowed", f"Use {allowed}.", 405)
+    response["Allow"] = allowed
+    return response

@@ -1,0 +1,9 @@
+"""URLs of the message server, mounted under ``wechat/``: ``wechat/<app>/``."""
+
+from django.urls import path
+
+from djwechat.messaging.views import message_endpoint
+
+urlpatterns = [
+    path("<str:app>/", message_endpoint, name="djwechat-messages"),
+]

@@ -1,0 +1,134 @@
+"""The browser side of WeChat logins: starting an authorization and deciding it.
+
+* Website QR login, ``open.weixin.qq.com/connect/qrconnect``
+  (doc/oplatform/Website_App/WeChat_Login/Wechat_Login.html): scope ``snsapi_login`` only; the
+  browser shows a QR code, the user scans and confirms on the phone, then the browser is sent to
+  ``redirect_uri?code=CODE&state=STATE``.
+* Official Account H5 OAuth, ``open.weixin.qq.com/connect/oauth2/authorize``
+  (doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html): scope ``snsapi_base`` or
+  ``snsapi_userinfo``; consent in the WeChat browser, then the same redirect.
+
+On refusal the simulator sends the browser to ``redirect_uri?state=STATE`` without a code (the
+older documented behaviour; the current guide says nothing happens), so backends can exercise
+their "no code" path.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Final, Literal
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from djwechat.simulator.records import Authorization, SimApp
+from djwechat.simulator.state import AUTHORIZATION_LIFETIME, SimulatorState
+
+__all__ = ["AuthorizeError", "decide", "start_authorization"]
+
+_SCOPES: Final = {"qrconnect": ("snsapi_login",), "oauth2": ("snsapi_base", "snsapi_userinfo")}
+_APP_TYPES: Final = {"qrconnect": "website", "oauth2": "official_account"}
+_STATE_MAX_BYTES: Final = 128
+
+
+class AuthorizeError(Exception):
+    """WeChat would show its error page instead of the login (the code is WeChat's page code)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")
+
+
+def _check_redirect_uri(app: SimApp, redirect_uri: str) -> None:
+    parts = urlsplit(redirect_uri)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AuthorizeError(10003, "redirect_uri 参数错误 (redirect_uri must be an absolute http(s) URL)")
+    if app.redirect_domains and parts.hostname not in app.redirect_domains:
+        raise AuthorizeError(10003, "redirect_uri 域名与后台配置不一致 (redirect_uri domain not authorised)")
+
+
+def start_authorization(
+    state: SimulatorState,
+    flow: Literal["qrconnect", "oauth2"],
+    query: dict[str, str],
+) -> Authorization:
+    """Validate the authorize URL's query like WeChat and remember a pending authorization.
+
+    Raises :class:`AuthorizeError` (10012 no appid, 10016 unknown appid or wrong app type,
+    10011 no redirect_uri, 10003 bad redirect_uri, 10010/10005 missing/unsupported scope,
+    10013 state too long).
+    """
+    app_id = query.get("appid", "")
+    if not app_id:
+        raise AuthorizeError(10012, "appid 参数错误 (appid missing)")
+    app = state.app(app_id)
+    if app is None or app.type != _APP_TYPES[flow]:
+        raise AuthorizeError(10016, f"appid 参数错误 (no {_APP_TYPES[flow]} app with this appid)")
+    redirect_uri = query.get("redirect_uri", "")
+    if not redirect_uri:
+        raise AuthorizeError(10011, "redirect_uri 参数错误 (redirect_uri missing)")
+    _check_redirect_uri(app, redirect_uri)
+    if query.get("response_type", "code") != "code":
+        raise AuthorizeError(10005, "response_type 参数错误 (must be code)")
+    scope = query.get("scope", "")
+    if not scope:
+        raise AuthorizeError(10010, "scope 参数错误 (scope missing)")
+    if scope not in _SCOPES[flow]:
+        raise AuthorizeError(10005, "scope 参数错误或没有 scope 权限 (unsupported scope)")
+    oauth_state = query.get("state", "")
+    if len(oauth_state.encode()) > _STATE_MAX_BYTES:
+        raise AuthorizeError(10013, "state 参数错误 (at most 128 bytes)")
+    now = state.now()
+    return state.add_authorization(
+        Authorization(
+            ticket=secrets.token_urlsafe(16),
+            flow=flow,
+            app_id=app_id,
+            redirect_uri=redirect_uri,
+            scope=scope,
+            state=oauth_state,
+            created_at=now,
+            expires_at=now + AUTHORIZATION_LIFETIME,
+        )
+    )
+
+
+def with_query(url: str, params: dict[str, str]) -> str:
+    """``url`` with ``params`` appended to its query string (the fragment is dropped)."""
+    parts = urlsplit(url)
+    query = parts.query + ("&" if parts.query else "") + urlencode(params)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def decide(
+    state: SimulatorState, authorization: Authorization, user_id: str | None, *, approve: bool
+) -> Authorization:
+    """The user approves (a code is minted, redirect with ``code`` and ``state``) or refuses.
+
+    Approving needs ``user_id``. Raises ``LookupError`` for an unknown user or app and
+    ``ValueError`` when the authorization was already decided or has expired.
+    """
+    with state.lock:
+        if authorization.status not in ("pending", "scanned"):
+            raise ValueError(f"this authorization was already {authorization.status}")
+        if state.now() >= authorization.expires_at:
+            authorization.status = "expired"
+            raise ValueError("this authorization has expired")
+        user = state.users.get(user_id) if user_id else None
+        if user_id and user is None:
+            raise LookupError(f"no user {user_id}")
+        if not approve:
+            authorization.status = "denied"
+            authorization.user_id = user_id
+            authorization.redirect = with_query(authorization.redirect_uri, {"state": authorization.state})
+            return authorization
+        app = state.app(authorization.app_id)
+        if user is None or app is None:
+            raise LookupError("approving needs a user" if user is None else f"no app {authorization.app_id}")
+        code = state.mint_code(app, user, "oauth", scope=authorization.scope)
+        authorization.user_id = user.id
+        authorization.status = "approved"
+        authorization.code = code.code
+        authorization.redirect = with_query(
+            authorization.redirect_uri, {"code": code.code, "state": authorization.state}
+        )
+        return authorization

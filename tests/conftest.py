@@ -1,0 +1,75 @@
+"""Suite-wide fixtures: service checks, the cache table, a clean cache per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+
+def _using_server_db() -> bool:
+    return "sqlite" not in settings.DATABASES["default"]["ENGINE"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fail at once, never skip, when a configured service does not answer."""
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except Exception as exc:
+            raise pytest.UsageError(f"REDIS_URL={redis_url} does not answer: {exc}") from exc
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        try:
+            psycopg.connect(database_url, connect_timeout=3).close()
+        except Exception as exc:
+            raise pytest.UsageError(f"DATABASE_URL={database_url} does not answer: {exc}") from exc
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``server_db`` run only on the PostgreSQL pass (SQLite serialises writers)."""
+    if _using_server_db():
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("server_db") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Create the database cache table in the test database (the embedded default cache)."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+    return
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Every test starts with freshly parsed settings and leaves an empty cache behind."""
+    from django.core.cache import caches
+
+    from djwechat.conf import reset_settings
+
+    reset_settings()
+    yield
+    reset_settings()
+    cache = caches["default"]
+    if hasattr(cache, "delete_pattern"):
+        # django-redis: only this worker's keys (clear() would flush other workers' keys too).
+        cache.delete_pattern("*")
+    else:
+        with django_db_blocker.unblock():
+            cache.clear()

@@ -1,0 +1,70 @@
+"""MessageServer without Django's request cycle: what the view and the benchmark drive."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.cache.backends.locmem import LocMemCache
+
+from djwechat._internal.xml import parse_xml
+from djwechat.conf import AppSettings, MessageSettings
+from djwechat.messaging import Router, TextMessage
+from djwechat.messaging.guard import HandlerGuard
+from djwechat.messaging.server import MessageServer
+
+from .helpers import APP_ID, TOKEN, signed_query, text_push
+
+APP = AppSettings(alias="oa", type="official_account", app_id=APP_ID, app_secret="s", token=TOKEN)
+
+
+class BrokenCache(LocMemCache):
+    """A cache backend whose server is down."""
+
+    def add(self, *args: Any, **kwargs: Any) -> bool:
+        raise ConnectionError("cache unavailable")
+
+
+def make_server(cache: Any = None, **messages: Any) -> tuple[MessageServer, Router]:
+    router = Router()
+
+    @router.text
+    def shout(message: TextMessage, ctx: Any) -> str:
+        return message.content.upper()
+
+    server = MessageServer(
+        APP,
+        messages=MessageSettings(**messages),
+        router=router,
+        cache=cache or LocMemCache("server-tests", {}),
+        guard=HandlerGuard(max_workers=2),
+    )
+    return server, router
+
+
+def test_framework_free_round_trip() -> None:
+    server, _ = make_server()
+    response = server.handle("POST", signed_query(), text_push("quiet").encode())
+    assert (response.status, response.content_type) == (200, "application/xml; charset=utf-8")
+    assert parse_xml(response.body, max_size=0)["Content"] == "QUIET"
+    handshake = server.handle("GET", signed_query(echostr="e1"), b"")
+    assert (handshake.status, handshake.body) == (200, "e1")
+    assert server.handle("DELETE", {}, b"").status == 405
+
+
+def test_a_failing_cache_is_logged_and_answered_success(caplog) -> None:
+    server, _ = make_server(BrokenCache("broken", {}), timestamp_tolerance=0)
+    with caplog.at_level(logging.ERROR, logger="djwechat.messaging"):
+        response = server.handle("POST", signed_query(), text_push("hello").encode())
+    assert (response.status, response.body) == (200, "success")
+    assert any("message server failed" in r.getMessage() for r in caplog.records)
+
+
+def test_errors_are_json_and_security_ones_are_logged(caplog) -> None:
+    server, _ = make_server()
+    with caplog.at_level(logging.WARNING, logger="djwechat.security"):
+        response = server.handle("POST", signed_query(timestamp="1"), b"<xml/>", peer="203.0.113.9")
+    assert response.status == 403
+    assert response.content_type == "application/json"
+    assert '"stale_timestamp"' in response.body
+    assert any("203.0.113.9" in r.getMessage() for r in caplog.records)
