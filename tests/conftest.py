@@ -59,17 +59,11 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 @pytest.fixture(autouse=True)
 def _clean_state(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Every test starts with freshly parsed settings and leaves an empty cache behind."""
-    from django.core.cache import caches
-
     from djwechat.conf import reset_settings
+    from tests.shared_cache import clear_worker_cache
 
     reset_settings()
     yield
     reset_settings()
-    cache = caches["default"]
-    if hasattr(cache, "delete_pattern"):
-        # django-redis: only this worker's keys (clear() would flush other workers' keys too).
-        cache.delete_pattern("*")
-    else:
-        with django_db_blocker.unblock():
-            cache.clear()
+    with django_db_blocker.unblock():
+        clear_worker_cache()

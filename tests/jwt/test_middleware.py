@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from djwechat.jwt.models import JWTSession
 from tests.jwt.conftest import API, error_code
+from tests.shared_cache import clear_worker_cache
 
 pytestmark = [pytest.mark.urls("tests.jwt.views"), pytest.mark.django_db]
 
@@ -91,9 +92,7 @@ def test_last_seen_is_refreshed_once_per_interval(api: API, issue: Callable[...,
     from djwechat.jwt.record_cache import clear_local_cache
 
     clear_local_cache()
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_worker_cache()
     api.get("/t/whoami/", token)
     seen = JWTSession.objects.get().last_seen
     assert seen > past + timedelta(minutes=4)
