@@ -214,6 +214,9 @@ class WeChatSettings:
     open_base_url: str = "https://open.weixin.qq.com"
     #: Alias of the Django cache holding shared state (tokens, tickets, locks, dedupe keys).
     cache_alias: str = "default"
+    #: How many reverse proxies in front of Django append to ``X-Forwarded-For``; ``0``: none,
+    #: the client is ``REMOTE_ADDR``.  Used for login throttles and session addresses.
+    trusted_proxies: int = 0
     jwt: JWTSettings = field(default_factory=JWTSettings)
     login: LoginSettings = field(default_factory=LoginSettings)
     messages: MessageSettings = field(default_factory=MessageSettings)
@@ -300,6 +303,7 @@ _TOP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
     "API_BASE_URL": ("api_base_url", str_value),
     "OPEN_BASE_URL": ("open_base_url", str_value),
     "CACHE_ALIAS": ("cache_alias", str_value),
+    "TRUSTED_PROXIES": ("trusted_proxies", int_value),
 }
 _TOP_SECTIONS: Final = ("APPS", "JWT", "LOGIN", "MESSAGES", "CLIENT")
 

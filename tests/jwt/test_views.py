@@ -126,6 +126,33 @@ def test_login_is_throttled_per_ip(api: API, user: Any) -> None:
         assert other.post("/auth/token/", {"username": "alice", "password": PASSWORD}).status_code == 200
 
 
+def test_behind_a_proxy_each_client_has_its_own_throttle_and_session_address(api: API, user: Any) -> None:
+    proxied = {**settings.WECHAT, "TRUSTED_PROXIES": 1}
+    with (
+        override_settings(WECHAT=proxied),
+        login_settings(THROTTLE_RATE="2/minute", ACCOUNT_THROTTLE_RATE=None),
+    ):
+        # Every request comes from the proxy's address (the API client's REMOTE_ADDR).
+        for name in ("a", "b"):
+            response = api.post(
+                "/auth/token/", {"username": name, "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.1"
+            )
+            assert response.status_code == 401
+        # That client is throttled, even when it forges an earlier hop ...
+        forged = api.post(
+            "/auth/token/",
+            {"username": "c", "password": "x"},
+            HTTP_X_FORWARDED_FOR="192.0.2.50, 198.51.100.1",
+        )
+        assert forged.status_code == 429
+        # ... while another client behind the same proxy is not.
+        response = api.post(
+            "/auth/token/", {"username": "alice", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.2"
+        )
+        assert response.status_code == 200
+    assert JWTSession.objects.get().ip_address == "198.51.100.2"
+
+
 # --------------------------------------------------------------------------- refresh
 
 

@@ -20,9 +20,9 @@ from typing import Any, Final
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.http import HttpRequest
 
 from djwechat._internal import clock
+from djwechat._internal.client_ip import client_ip
 from djwechat.conf import get_settings
 from djwechat.exceptions import ThrottledError
 
@@ -95,17 +95,6 @@ def throttle(scope: str, ident: str, rate: str | None) -> None:
     raise ThrottledError(wait=max(1, math.ceil(wait_fraction * period)))
 
 
-def client_ip(request: Any) -> str:
-    """The client address Django saw (``REMOTE_ADDR``).
-
-    Behind a reverse proxy, set ``REMOTE_ADDR`` from the proxy's header in a middleware or the
-    WSGI server (for example gunicorn's ``--forwarded-allow-ips``); trusting
-    ``X-Forwarded-For`` here would let any client pick its own throttle bucket.
-    """
-    http_request: HttpRequest = getattr(request, "_request", request)
-    return str(http_request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def throttle_login(request: Any, account: str | None) -> None:
     """Apply the login limits: ``LOGIN.THROTTLE_RATE`` per client IP, ``ACCOUNT_THROTTLE_RATE`` per account.
 
@@ -115,6 +104,6 @@ def throttle_login(request: Any, account: str | None) -> None:
     limit.  Raises :class:`ThrottledError` (429 with ``Retry-After``).
     """
     login = get_settings().login
-    throttle("login-ip", client_ip(request), login.throttle_rate)
+    throttle("login-ip", client_ip(request) or "unknown", login.throttle_rate)
     if account:
         throttle("login-account", account.strip().casefold(), login.account_throttle_rate)

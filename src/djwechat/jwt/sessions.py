@@ -6,7 +6,6 @@ Every function here is plain Python called by the HTTP views, by the login flows
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from djwechat._internal.client_ip import client_ip
 from djwechat._internal.imports import import_hook
 from djwechat._internal.text import strip_control_characters
 from djwechat.conf import get_settings
@@ -33,14 +33,6 @@ def _http_request(request: Any) -> HttpRequest | None:
     """The Django request behind a DRF ``Request`` (or the request itself; ``None`` allowed)."""
     http_request: HttpRequest | None = getattr(request, "_request", request)
     return http_request
-
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    raw = request.META.get("REMOTE_ADDR") if request is not None else None
-    try:
-        return str(ipaddress.ip_address(raw)) if raw else None
-    except ValueError:
-        return None
 
 
 def identity_claims(user: AbstractBaseUser) -> dict[str, Any]:
@@ -102,7 +94,7 @@ def login(
     if http_request is not None:
         # Headers are client input: PostgreSQL refuses a NUL, and the admin shows this text.
         store.user_agent = strip_control_characters(str(http_request.META.get("HTTP_USER_AGENT", "")))
-    store.ip_address = _client_ip(http_request)
+    store.ip_address = client_ip(http_request) if http_request is not None else None
     store.refresh_id = tokens.new_token_id()
     if session_data:
         store.update(session_data)

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from djwechat._internal.client_ip import client_ip
 from djwechat._internal.responses import error_response, json_error
 from djwechat.conf import get_settings
 from djwechat.exceptions import BodyTooLargeError, WeChatError
@@ -37,7 +38,7 @@ def message_endpoint(request: HttpRequest, app: str) -> HttpResponse:
     except ImproperlyConfigured:
         logger.exception("the message server of %r is misconfigured", app)
         return json_error("misconfigured", "This Official Account is not configured correctly.", 503)
-    result = server.handle(request.method, request.GET.dict(), body, peer=request.META.get("REMOTE_ADDR", ""))
+    result = server.handle(request.method, request.GET.dict(), body, peer=client_ip(request) or "")
     response = HttpResponse(result.body, status=result.status, content_type=result.content_type)
     # echostr is echoed verbatim: make sure no browser ever renders it as anything but text.
     response["X-Content-Type-Options"] = "nosniff"
