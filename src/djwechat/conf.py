@@ -41,6 +41,7 @@ from djwechat._internal.settings_values import (
     float_value,
     int_value,
     optional_str,
+    positive_int,
     rate,
     section,
     str_tuple,
@@ -178,6 +179,9 @@ class MessageSettings:
     max_body_size: int = 256 * 1024
     #: Seconds a handler may run before the push is answered with ``success`` (WeChat waits 5).
     handler_budget: float = 4.0
+    #: Threads per process that run handlers; each may block on I/O for the whole budget, and
+    #: when all are busy new pushes queue (their wait counts against their budget).
+    handler_threads: int = 8
     #: Seconds a per-user conversation state lives in the cache.
     state_seconds: int = 24 * 3600
 
@@ -286,6 +290,7 @@ _MESSAGES_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
     "DEDUPE_SECONDS": ("dedupe_seconds", int_value),
     "MAX_BODY_SIZE": ("max_body_size", int_value),
     "HANDLER_BUDGET": ("handler_budget", float_value),
+    "HANDLER_THREADS": ("handler_threads", positive_int),
     "STATE_SECONDS": ("state_seconds", int_value),
 }
 

@@ -116,3 +116,33 @@ def test_six_second_handler_through_a_live_server(oa, sim, live_server) -> None:
     assert routers.calls["slow"] == 1
     sent = sim.messages(app_id=app.app_id)
     assert [(m["openid"], m["payload"]) for m in sent] == [(openid, {"content": "worth the wait"})]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_handler_threads_bound_how_many_handlers_run_at_once(oa, sim, threads: int) -> None:
+    app = oa(HANDLER_BUDGET=1.0, HANDLER_THREADS=threads)
+    assert get_guard().max_workers == threads
+    busy, other = sim.create_user("gina").openid(app.app_id), sim.create_user("hank").openid(app.app_id)
+    assert push(app, busy, "slowpoke", 905).content == b"success"
+    assert routers.started.wait(10)
+    # With one thread the quick handler queues behind the blocked one and misses its budget; its
+    # reply then follows through the customer-service API.  With two it answers at once.
+    response = push(app, other, "quick", 906, nonce="g2")
+    routers.release.set()
+    assert get_guard().wait_idle(10)
+    late = [(m["openid"], m["payload"]["content"]) for m in sim.messages(app_id=app.app_id)]
+    if threads == 1:
+        assert response.content == b"success"
+        assert sorted(late) == sorted([(busy, "late but here"), (other, "quick")])
+    else:
+        assert b"quick" in response.content
+        assert late == [(busy, "late but here")]
+
+
+def test_handler_threads_must_be_positive() -> None:
+    from djwechat.conf import parse_settings
+
+    _, problems = parse_settings({"APPS": {}, "MESSAGES": {"HANDLER_THREADS": 0}})
+    assert [(problem.id, problem.path) for problem in problems] == [
+        ("djwechat.E003", "['MESSAGES']['HANDLER_THREADS']")
+    ]

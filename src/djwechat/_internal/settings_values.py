@@ -62,6 +62,14 @@ def int_value(value: Any, path: str, problems: list[ConfigProblem]) -> int:
     return value
 
 
+def positive_int(value: Any, path: str, problems: list[ConfigProblem]) -> int:
+    """An integer of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(ConfigProblem("djwechat.E003", path, "must be a positive integer"))
+        return 1
+    return value
+
+
 def float_value(value: Any, path: str, problems: list[ConfigProblem]) -> float:
     """A non-negative number, as a float."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:

@@ -50,6 +50,8 @@ class HandlerGuard:
     """A bounded thread pool that runs calls under a time budget (see the module documentation)."""
 
     def __init__(self, *, max_workers: int = 8) -> None:
+        #: Size of the pool: handlers that may run at once in this process.
+        self.max_workers = max_workers
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="djwechat-handler")
         #: Handlers past their budget whose late reply is not delivered yet.
         self._late = 0
@@ -109,9 +111,13 @@ class HandlerGuard:
         with self._idle:
             return self._idle.wait_for(lambda: self._late == 0, timeout=timeout)
 
-    def shutdown(self) -> None:
-        """Stop accepting work and wait for the running handlers."""
-        self._executor.shutdown(wait=True)
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop accepting work; with ``wait``, block until the running and queued handlers finish.
+
+        Without ``wait`` they still finish (and late replies are still delivered) in the pool's
+        threads; the call just does not wait for them.
+        """
+        self._executor.shutdown(wait=wait)
 
 
 def _with_db_hygiene(call: Callable[[], T]) -> T:

@@ -1,7 +1,8 @@
 """One :class:`MessageServer` per Official Account per process, built from the settings.
 
 Servers are rebuilt when ``settings.WECHAT`` changes; the handler thread pool is shared by every
-account of the process and lives as long as it.
+account of the process and lives as long as it (a pool of another ``MESSAGES.HANDLER_THREADS``
+size replaces it for handlers started after the change; the old one finishes its work).
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ from djwechat.messaging.guard import HandlerGuard
 from djwechat.messaging.router import Router
 from djwechat.messaging.server import MessageServer
 
-__all__ = ["HANDLER_THREADS", "get_guard", "get_server"]
-
-#: Threads per process that run message handlers (each one may block on I/O for the whole budget).
-HANDLER_THREADS: Final = 8
+__all__ = ["get_guard", "get_server"]
 
 _lock = threading.Lock()
 _servers: dict[str, MessageServer] = {}
@@ -32,11 +30,14 @@ _EMPTY_ROUTER: Final = Router()
 
 
 def get_guard() -> HandlerGuard:
-    """The process-wide handler pool."""
+    """The process-wide handler pool, of ``MESSAGES.HANDLER_THREADS`` threads."""
     global _guard
+    threads = get_settings().messages.handler_threads
     with _lock:
-        if _guard is None:
-            _guard = HandlerGuard(max_workers=HANDLER_THREADS)
+        if _guard is None or _guard.max_workers != threads:
+            if _guard is not None:
+                _guard.shutdown(wait=False)
+            _guard = HandlerGuard(max_workers=threads)
         return _guard
 
 
