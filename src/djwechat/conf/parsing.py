@@ -1,0 +1,237 @@
+"""Parsing and validating a raw ``settings.WECHAT`` value into :class:`~djwechat.conf.model.WeChatSettings`.
+
+Each section has a schema: setting key -> (dataclass field, converter).  The converters
+(:mod:`djwechat._internal.settings_values`) report every problem as a
+:class:`~djwechat._internal.settings_values.ConfigProblem` instead of raising, so that
+``manage.py check`` can list them all; rules that span several keys are checked here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Final
+
+from djwechat._internal.settings_values import (
+    ConfigProblem,
+    Converter,
+    bool_value,
+    choice,
+    float_value,
+    int_value,
+    optional_str,
+    positive_int,
+    rate,
+    section,
+    str_tuple,
+    str_value,
+    timedelta_value,
+)
+from djwechat.conf.model import (
+    APP_TYPES,
+    JWT_ALGORITHMS,
+    MESSAGE_MODES,
+    AppSettings,
+    ClientSettings,
+    JWTSettings,
+    LoginSettings,
+    MessageSettings,
+    WeChatSettings,
+)
+
+__all__ = ["SCHEMAS", "parse_settings"]
+
+_ENCODING_AES_KEY_RE: Final = re.compile(r"^[A-Za-z0-9]{43}$")
+
+_APP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
+    "TYPE": ("type", choice(*APP_TYPES)),
+    "APP_ID": ("app_id", str_value),
+    "APP_SECRET": ("app_secret", str_value),
+    "TOKEN": ("token", str_value),
+    "ENCODING_AES_KEY": ("encoding_aes_key", str_value),
+    "PREVIOUS_ENCODING_AES_KEYS": ("previous_encoding_aes_keys", str_tuple),
+    "MESSAGE_MODE": ("message_mode", choice(*MESSAGE_MODES)),
+    "ROUTER": ("router", str_value),
+    "OAUTH_SCOPE": ("oauth_scope", choice("snsapi_userinfo", "snsapi_base")),
+}
+
+_JWT_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
+    "ACCESS_TOKEN_LIFETIME": ("access_token_lifetime", timedelta_value),
+    "REFRESH_TOKEN_LIFETIME": ("refresh_token_lifetime", timedelta_value),
+    "SIGNING_KEY": ("signing_key", optional_str),
+    "VERIFYING_KEYS": ("verifying_keys", str_tuple),
+    "ALGORITHM": ("algorithm", choice(*JWT_ALGORITHMS)),
+    "LEEWAY": ("leeway", timedelta_value),
+    "ISSUER": ("issuer", optional_str),
+    "AUDIENCE": ("audience", optional_str),
+    "AUTH_HEADER_TYPES": ("auth_header_types", str_tuple),
+    "SINGLE_SESSION": ("single_session", bool_value),
+    "REFRESH_GRACE_SECONDS": ("refresh_grace_seconds", int_value),
+    "USER_TO_PAYLOAD": ("user_to_payload", str_value),
+    "PAYLOAD_TO_USER": ("payload_to_user", str_value),
+    "EXTRA_CLAIMS": ("extra_claims", optional_str),
+    "TOKEN_RESPONSE": ("token_response", optional_str),
+    "SESSION_CACHE_SECONDS": ("session_cache_seconds", int_value),
+    "SET_REQUEST_USER": ("set_request_user", bool_value),
+    "LAST_SEEN_INTERVAL": ("last_seen_interval", int_value),
+    "MAX_HEADER_LENGTH": ("max_header_length", int_value),
+}
+
+_LOGIN_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
+    "PIPELINE": ("pipeline", str_tuple),
+    "THROTTLE_RATE": ("throttle_rate", rate),
+    "ACCOUNT_THROTTLE_RATE": ("account_throttle_rate", rate),
+    "QR_TICKET_SECONDS": ("qr_ticket_seconds", int_value),
+    "QR_POLL_SECONDS": ("qr_poll_seconds", float_value),
+    "ALLOWED_REDIRECT_HOSTS": ("allowed_redirect_hosts", str_tuple),
+    "LOGIN_CODE_SECONDS": ("login_code_seconds", int_value),
+    "WATERMARK_MAX_AGE": ("watermark_max_age", int_value),
+}
+
+_MESSAGES_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
+    "TIMESTAMP_TOLERANCE": ("timestamp_tolerance", int_value),
+    "DEDUPE_SECONDS": ("dedupe_seconds", int_value),
+    "MAX_BODY_SIZE": ("max_body_size", int_value),
+    "HANDLER_BUDGET": ("handler_budget", float_value),
+    "HANDLER_THREADS": ("handler_threads", positive_int),
+    "STATE_SECONDS": ("state_seconds", int_value),
+}
+
+_CLIENT_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
+    "TIMEOUT": ("timeout", float_value),
+    "MAX_RETRIES": ("max_retries", int_value),
+    "TOKEN_MODE": ("token_mode", choice("stable", "classic")),
+    "TOKEN_REFRESH_MARGIN": ("token_refresh_margin", int_value),
+    "LOCK_TIMEOUT": ("lock_timeout", float_value),
+    "TRANSPORT": ("transport", optional_str),
+    "ASYNC_TRANSPORT": ("async_transport", optional_str),
+}
+
+_TOP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
+    "API_BASE_URL": ("api_base_url", str_value),
+    "OPEN_BASE_URL": ("open_base_url", str_value),
+    "CACHE_ALIAS": ("cache_alias", str_value),
+    "TRUSTED_PROXIES": ("trusted_proxies", int_value),
+}
+_TOP_SECTIONS: Final = ("APPS", "JWT", "LOGIN", "MESSAGES", "CLIENT")
+
+#: Every schema by where it applies ("" is the top level): what ``docs/settings.md`` must list.
+SCHEMAS: Final[Mapping[str, Mapping[str, tuple[str, Converter]]]] = {
+    "": _TOP_SCHEMA,
+    "APPS[alias]": _APP_SCHEMA,
+    "JWT": _JWT_SCHEMA,
+    "LOGIN": _LOGIN_SCHEMA,
+    "MESSAGES": _MESSAGES_SCHEMA,
+    "CLIENT": _CLIENT_SCHEMA,
+}
+
+
+def _parse_app(alias: Any, raw: Any, problems: list[ConfigProblem]) -> AppSettings | None:
+    path = f"['APPS'][{alias!r}]"
+    if not isinstance(alias, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", alias):
+        problems.append(ConfigProblem("djwechat.E004", path, "an app alias must be letters, digits, - or _"))
+        return None
+    count = len(problems)
+    values = section(raw, path, _APP_SCHEMA, problems)
+    if len(problems) > count and not isinstance(raw, Mapping):
+        return None
+    for required in ("TYPE", "APP_ID", "APP_SECRET"):
+        if not values.get(_APP_SCHEMA[required][0]):
+            problems.append(ConfigProblem("djwechat.E004", path, f"{required} is required"))
+    if len(problems) > count:
+        return None
+    app = AppSettings(alias=alias, **values)
+    if app.type == "official_account":
+        if not app.token:
+            problems.append(
+                ConfigProblem(
+                    "djwechat.E005",
+                    path,
+                    "an official_account app needs TOKEN (the message server token)",
+                    hint="Copy it from the Official Account's server configuration page.",
+                )
+            )
+        if app.message_mode != "plain" and not app.encoding_aes_key:
+            problems.append(
+                ConfigProblem(
+                    "djwechat.E006", path, f"MESSAGE_MODE {app.message_mode!r} needs ENCODING_AES_KEY"
+                )
+            )
+    for key_path, key in [("ENCODING_AES_KEY", app.encoding_aes_key)] + [
+        (f"PREVIOUS_ENCODING_AES_KEYS[{i}]", k) for i, k in enumerate(app.previous_encoding_aes_keys)
+    ]:
+        if key and not _ENCODING_AES_KEY_RE.match(key):
+            problems.append(
+                ConfigProblem("djwechat.E006", f"{path}[{key_path!r}]", "must be 43 letters and digits")
+            )
+    if app.type != "official_account" and (app.router or app.token):
+        problems.append(
+            ConfigProblem("djwechat.E004", path, "ROUTER and TOKEN only apply to official_account apps")
+        )
+    return app
+
+
+def parse_settings(raw: Any) -> tuple[WeChatSettings, list[ConfigProblem]]:
+    """Parse a raw ``WECHAT`` value; returns the settings and every problem found (never raises)."""
+    problems: list[ConfigProblem] = []
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        problems.append(ConfigProblem("djwechat.E001", "", "settings.WECHAT must be a dict"))
+        raw = {}
+    top_values = section({k: v for k, v in raw.items() if k not in _TOP_SECTIONS}, "", _TOP_SCHEMA, problems)
+    apps: dict[str, AppSettings] = {}
+    raw_apps = raw.get("APPS", {})
+    if not isinstance(raw_apps, Mapping):
+        problems.append(ConfigProblem("djwechat.E001", "['APPS']", "must be a dict of alias -> app"))
+    else:
+        seen_ids: dict[tuple[str, str], str] = {}
+        for alias, raw_app in raw_apps.items():
+            app = _parse_app(alias, raw_app, problems)
+            if app is None:
+                continue
+            apps[app.alias] = app
+            other = seen_ids.setdefault((app.type, app.app_id), app.alias)
+            if other != app.alias:
+                problems.append(
+                    ConfigProblem(
+                        "djwechat.E004", f"['APPS'][{alias!r}]", f"APP_ID is already used by app {other!r}"
+                    )
+                )
+    jwt = JWTSettings(**section(raw.get("JWT"), "['JWT']", _JWT_SCHEMA, problems))
+    login = LoginSettings(**section(raw.get("LOGIN"), "['LOGIN']", _LOGIN_SCHEMA, problems))
+    messages = MessageSettings(**section(raw.get("MESSAGES"), "['MESSAGES']", _MESSAGES_SCHEMA, problems))
+    client = ClientSettings(**section(raw.get("CLIENT"), "['CLIENT']", _CLIENT_SCHEMA, problems))
+    if jwt.access_token_lifetime <= timedelta(0) or jwt.refresh_token_lifetime <= jwt.access_token_lifetime:
+        problems.append(
+            ConfigProblem(
+                "djwechat.E007",
+                "['JWT']",
+                "ACCESS_TOKEN_LIFETIME must be positive and shorter than REFRESH_TOKEN_LIFETIME",
+            )
+        )
+    if jwt.refresh_grace_seconds > 60:
+        problems.append(
+            ConfigProblem("djwechat.E007", "['JWT']['REFRESH_GRACE_SECONDS']", "must be at most 60 seconds")
+        )
+    if not jwt.auth_header_types:
+        problems.append(ConfigProblem("djwechat.E007", "['JWT']['AUTH_HEADER_TYPES']", "must not be empty"))
+    if not jwt.algorithm.startswith("HS") and not jwt.signing_key:
+        problems.append(
+            ConfigProblem(
+                "djwechat.E007",
+                "['JWT']['SIGNING_KEY']",
+                f"{jwt.algorithm} needs SIGNING_KEY (a PEM private key)",
+            )
+        )
+    for name in ("api_base_url", "open_base_url"):
+        url = top_values.get(name)
+        if url is not None and not re.match(r"^https?://[^/\s]+", url):
+            problems.append(ConfigProblem("djwechat.E003", f"[{name.upper()!r}]", "must be an http(s) URL"))
+        elif url is not None:
+            top_values[name] = url.rstrip("/")
+    settings_obj = WeChatSettings(
+        apps=apps, jwt=jwt, login=login, messages=messages, client=client, **top_values
+    )
+    return settings_obj, problems
