@@ -54,20 +54,25 @@ def bool_value(value: Any, path: str, problems: list[ConfigProblem]) -> bool:
     return value
 
 
-def int_value(value: Any, path: str, problems: list[ConfigProblem]) -> int:
-    """A non-negative integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        problems.append(ConfigProblem("djwechat.E003", path, "must be a non-negative integer"))
-        return 0
-    return value
+def int_at_least(minimum: int) -> Converter:
+    """A converter accepting integers of at least ``minimum`` (``bool`` is not an integer here)."""
+    wanted = {0: "a non-negative integer", 1: "a positive integer"}.get(
+        minimum, f"an integer of at least {minimum}"
+    )
+
+    def convert(value: Any, path: str, problems: list[ConfigProblem]) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            problems.append(ConfigProblem("djwechat.E003", path, f"must be {wanted}"))
+            return minimum
+        return value
+
+    return convert
 
 
-def positive_int(value: Any, path: str, problems: list[ConfigProblem]) -> int:
-    """An integer of at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        problems.append(ConfigProblem("djwechat.E003", path, "must be a positive integer"))
-        return 1
-    return value
+#: A non-negative integer.
+int_value: Final = int_at_least(0)
+#: An integer of at least 1.
+positive_int: Final = int_at_least(1)
 
 
 def float_value(value: Any, path: str, problems: list[ConfigProblem]) -> float:
