@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -10,9 +10,14 @@ from django.http import HttpRequest
 
 from djwechat.accounts.models import Identity
 
+if TYPE_CHECKING:
+    _IdentityAdminBase = admin.ModelAdmin[Identity]
+else:  # ModelAdmin is generic only in django-stubs, not at run time
+    _IdentityAdminBase = admin.ModelAdmin
+
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin[Identity]):
+class IdentityAdmin(_IdentityAdminBase):
     """Identities are created by logins; the admin is for finding and unlinking them."""
 
     list_display = ("openid", "provider", "app_alias", "user", "unionid", "created_at", "updated_at")

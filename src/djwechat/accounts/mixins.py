@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +16,13 @@ class Gender(models.IntegerChoices):
     FEMALE = 2, _("female")
 
 
-class HTTPSURLField(models.URLField[Any, str]):
+if TYPE_CHECKING:
+    _URLFieldBase = models.URLField[Any, str]
+else:  # model fields are generic only in django-stubs, not at run time
+    _URLFieldBase = models.URLField
+
+
+class HTTPSURLField(_URLFieldBase):
     """A URL field whose form field assumes ``https://`` for a URL typed without a scheme.
 
     WeChat avatar URLs are https; this is also Django 6's default, chosen here explicitly so forms

@@ -32,7 +32,7 @@ Revoking needs the "delete JWT session" permission; seeing the list needs "view"
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.contrib.admin import helpers
@@ -49,6 +49,11 @@ from django.utils.translation import ngettext
 
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.sessions import revoke_sessions
+
+if TYPE_CHECKING:
+    _JWTSessionAdminBase = admin.ModelAdmin[JWTSession]
+else:  # ModelAdmin is generic only in django-stubs, not at run time
+    _JWTSessionAdminBase = admin.ModelAdmin
 
 #: The fields a URL lookup may start with (``?user_agent__contains=…``); lookups on any other
 #: field - ``pk``, ``session_key``, ``session_data``, the refresh ids - are refused.  (Names that
@@ -83,7 +88,7 @@ class SessionStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(JWTSession)
-class JWTSessionAdmin(admin.ModelAdmin[JWTSession]):
+class JWTSessionAdmin(_JWTSessionAdminBase):
     """The users' devices, searchable by user, and revocable; see the module docstring for why
     there is no page per session."""
 
