@@ -202,6 +202,42 @@ def test_logout_everywhere(
     assert api.get("/auth/me/", other["access"]).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({}, id="empty-multipart-form"),
+        pytest.param({"data": b"", "content_type": "application/x-www-form-urlencoded"}, id="empty-urlencoded"),
+        pytest.param({"data": b"", "content_type": "text/plain"}, id="empty-text"),
+        pytest.param({"data": b"", "content_type": "application/json"}, id="empty-json"),
+    ],
+)
+def test_logout_accepts_an_empty_body_of_any_type(
+    api: API, issue: Callable[..., dict[str, Any]], body: dict[str, Any]
+) -> None:
+    token = issue()["access"]
+    response = api.client.post("/auth/logout/", HTTP_AUTHORIZATION=f"Bearer {token}", **body)
+    assert response.status_code == 204
+    assert error_code(api.get("/auth/me/", token)) == "session_revoked"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"data": {"all": "1"}}, id="multipart-with-a-field"),
+        pytest.param({"data": b"all=1", "content_type": "application/x-www-form-urlencoded"}, id="urlencoded"),
+        pytest.param({"data": b"all", "content_type": "text/plain"}, id="text"),
+    ],
+)
+def test_a_form_that_carries_fields_is_refused(
+    api: API, issue: Callable[..., dict[str, Any]], body: dict[str, Any]
+) -> None:
+    token = issue()["access"]
+    response = api.client.post("/auth/logout/", HTTP_AUTHORIZATION=f"Bearer {token}", **body)
+    assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+    assert api.get("/auth/me/", token).status_code == 200
+
+
 def test_logout_needs_a_session(api: API) -> None:
     response = api.post("/auth/logout/", {})
     assert response.status_code == 401

@@ -12,7 +12,8 @@ from typing import Any, NoReturn
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
-from rest_framework.parsers import JSONParser
+from django.utils.http import parse_header_parameters
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -97,6 +98,39 @@ class SafeJSONParser(JSONParser):
             raise drf_exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
 
 
+class EmptyFormParser(BaseParser):
+    """A form with no fields reads as an empty body; a form with fields is 415 (djwechat speaks JSON).
+
+    ``<form method="post">`` without inputs, ``fetch`` with an empty ``FormData`` and Django's
+    test client all send a form body that holds nothing; endpoints whose body is optional
+    (logout) accept it like an empty body.
+    """
+
+    media_type = "application/x-www-form-urlencoded"
+    #: Longest form body that can still be empty (a multipart end marker with a long boundary).
+    max_empty_size = 256
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        body = stream.read(self.max_empty_size + 1).strip() if stream is not None else b""
+        if not body or body == self.empty_marker(media_type or ""):
+            return {}
+        raise drf_exceptions.UnsupportedMediaType(media_type or self.media_type)
+
+    def empty_marker(self, media_type: str) -> bytes | None:
+        """The whole body of this form type when it has no fields (``None``: only an empty body)."""
+        return None
+
+
+class EmptyMultipartParser(EmptyFormParser):
+    """:class:`EmptyFormParser` for ``multipart/form-data``: only the closing boundary is empty."""
+
+    media_type = "multipart/form-data"
+
+    def empty_marker(self, media_type: str) -> bytes | None:
+        boundary = parse_header_parameters(media_type)[1].get("boundary")
+        return f"--{boundary}--".encode("latin-1", "replace") if boundary else None
+
+
 class JSONAPIView(APIView):
     """Base class of djwechat's DRF views: JSON in, JSON out, errors in the package-wide shape.
 
@@ -104,7 +138,7 @@ class JSONAPIView(APIView):
     explicitly; nothing is inherited from the project's ``REST_FRAMEWORK`` defaults.
     """
 
-    parser_classes = (SafeJSONParser,)
+    parser_classes = (SafeJSONParser, EmptyFormParser, EmptyMultipartParser)
     renderer_classes = (JSONRenderer,)
     authentication_classes: Any = ()
     permission_classes: Any = ()
