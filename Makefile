@@ -8,6 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Extras installed by `make setup`; add mysql (needs libmariadb-dev and pkg-config) for MariaDB / MySQL.
+EXTRAS ?= redis,postgres,example,test,dev
 # Two workers match this project's 2-core machines; set PYTEST_WORKERS=0 to run in one process.
 PYTEST_WORKERS ?= 2
 
@@ -16,7 +18,7 @@ PYTEST_WORKERS ?= 2
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[redis,postgres,example,test,dev]'
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -85,6 +85,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # "database is locked" at once in SQLite's default deferred mode; IMMEDIATE makes a writer
     # wait for the lock (up to `timeout` seconds) instead.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    # MySQL / MariaDB (DATABASE_URL=mysql://…, the mysqlclient driver: djwechat[mysql]).  Nicknames
+    # carry emoji, so the connection and the tables speak 4-byte UTF-8.
+    DATABASES["default"].setdefault("OPTIONS", {})["charset"] = "utf8mb4"
+    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 
 REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:

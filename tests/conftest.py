@@ -25,17 +25,29 @@ def pytest_configure(config: pytest.Config) -> None:
         except Exception as exc:
             raise pytest.UsageError(f"REDIS_URL={redis_url} does not answer: {exc}") from exc
     database_url = os.environ.get("DATABASE_URL", "")
-    if database_url.startswith(("postgres://", "postgresql://")):
-        import psycopg
+    try:
+        if database_url.startswith(("postgres://", "postgresql://")):
+            import psycopg
 
-        try:
             psycopg.connect(database_url, connect_timeout=3).close()
-        except Exception as exc:
-            raise pytest.UsageError(f"DATABASE_URL={database_url} does not answer: {exc}") from exc
+        elif database_url.startswith("mysql://"):
+            import dj_database_url
+            import MySQLdb
+
+            db = dj_database_url.parse(database_url)
+            MySQLdb.connect(
+                host=db["HOST"],
+                port=int(db["PORT"] or 3306),
+                user=db["USER"],
+                password=db["PASSWORD"],
+                connect_timeout=3,
+            ).close()
+    except Exception as exc:
+        raise pytest.UsageError(f"DATABASE_URL={database_url} does not answer: {exc}") from exc
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``server_db`` run only on the PostgreSQL pass (SQLite serialises writers)."""
+    """Tests marked ``server_db`` run only on server databases (SQLite serialises writers)."""
     if _using_server_db():
         return
     selected, deselected = [], []

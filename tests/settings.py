@@ -60,9 +60,14 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+DATABASES["default"]["TEST"] = {}
 if os.environ.get("TEST_DB_NAME"):
-    # Lets several checkouts share one PostgreSQL server without dropping each other's test database.
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DB_NAME"]}
+    # Lets several checkouts share one database server without dropping each other's test database.
+    DATABASES["default"]["TEST"]["NAME"] = os.environ["TEST_DB_NAME"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    # Nicknames carry emoji: 4-byte UTF-8 on the connection and in every table the tests create.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
+    DATABASES["default"]["TEST"].update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -1,4 +1,4 @@
-"""Attempt counters on the shared cache (database cache on SQLite runs, Redis on server runs)."""
+"""Attempt counters on the shared cache (the database cache on SQLite and MariaDB runs, Redis on PostgreSQL runs)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test import RequestFactory, override_settings
 
@@ -138,3 +140,19 @@ def test_retry_after_is_when_an_attempt_is_allowed_again(monkeypatch: pytest.Mon
     assert caught.value.wait is not None
     moment["now"] += caught.value.wait
     throttling.throttle("test", "steady", "3/minute")  # allowed exactly when Retry-After said
+
+
+class ReadThenWriteIncrCache(LocMemCache):
+    """A cache whose ``incr`` is Django's generic get-then-set, like the database cache's."""
+
+    incr = BaseCache.incr
+
+
+def test_a_cache_without_an_atomic_incr_counts_by_claims() -> None:
+    cache = ReadThenWriteIncrCache("read-then-write", {})
+    key = "djwechat:throttle:test:claims"
+    assert [throttling._count(cache, key, 60) for _ in range(3)] == [1, 2, 3]
+    cache.set(key, 1)  # a slower concurrent attempt wrote its (lower) number last
+    assert throttling._read(cache, key) == 3
+    assert throttling._count(cache, key, 60) == 4
+    assert throttling._read(cache, key) == 4

@@ -6,10 +6,12 @@ much of it still overlaps the last ``period`` seconds.  Unlike a plain fixed win
 at the end of one window and another at the start of the next cannot pass twice the limit.
 
 Each window's counter is created with ``cache.add`` (atomic "set if absent") and bumped with
-``cache.incr`` (atomic on Redis, the database cache and locmem), so concurrent workers and hosts
-share one count and never lose an increment.  Identities are hashed before they become cache
-keys: keys stay short and valid for every backend, and no IP address or account name is
-written to the cache in clear.
+``cache.incr`` where that is atomic (Redis, memcached, locmem).  The database cache's ``incr`` is
+Django's generic read-then-write, which loses increments under concurrency; there the n-th
+attempt claims the key ``<counter>:n`` with ``cache.add`` instead (a primary-key insert), so
+concurrent workers and hosts share one count and never lose an attempt on either kind of
+backend.  Identities are hashed before they become cache keys: keys stay short and valid for
+every backend, and no IP address or account name is written to the cache in clear.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from djwechat.exceptions import ThrottledError
 KEY_PREFIX: Final = "djwechat:throttle"
 
 _PERIODS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: Longest walk over claimed numbers in one attempt (see :func:`_claim`).
+_MAX_WALK: Final = 100
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -49,19 +53,49 @@ def _key(scope: str, ident: str, window: int) -> str:
     return f"{KEY_PREFIX}:{scope}:{digest}:{window}"
 
 
+def _incr_is_atomic(cache: BaseCache) -> bool:
+    # BaseCache.incr is get() then set(): two concurrent calls may both write the same count.
+    return type(cache).incr is not BaseCache.incr
+
+
 def _count(cache: BaseCache, key: str, ttl: int) -> int:
     """Add one to the counter at ``key`` (created with ``ttl``) and return the new count."""
+    if not _incr_is_atomic(cache):
+        return _claim(cache, key, ttl)
     if cache.add(key, 1, timeout=ttl):
         return 1
     try:
-        count = int(cache.incr(key))
+        return int(cache.incr(key))
     except ValueError:  # expired between add() and incr(): this attempt opens a new count
         cache.add(key, 1, timeout=ttl)
         return 1
-    if type(cache).incr is BaseCache.incr:
-        # The generic incr() (database cache) re-sets the value with the default timeout,
-        # which may be shorter than the two windows this counter must outlive.
-        cache.touch(key, ttl)
+
+
+def _claim(cache: BaseCache, key: str, ttl: int) -> int:
+    """Count one attempt with ``cache.add`` alone: the n-th attempt claims ``key:n``.
+
+    Each number is claimed once (``add`` is atomic) and the claimed numbers run from 1 without a
+    gap, so the number claimed is the count.  ``key`` holds the highest number seen so far, only
+    as the place to start: a racing writer may leave it low, and the walk steps over numbers
+    already taken.  A cache that refuses every ``add`` ends the walk after :data:`_MAX_WALK` steps
+    with a count that errs on the side of throttling.
+    """
+    start = int(cache.get(key) or 0) + 1
+    number = start
+    while not cache.add(f"{key}:{number}", 1, timeout=ttl) and number < start + _MAX_WALK:
+        number += 1
+    cache.set(key, number, timeout=ttl)
+    return number
+
+
+def _read(cache: BaseCache, key: str) -> int:
+    """The count at ``key`` (kept by :func:`_count`), without adding to it."""
+    count = int(cache.get(key) or 0)
+    if not _incr_is_atomic(cache):
+        for _ in range(_MAX_WALK):  # numbers claimed after the last writer's note of the highest
+            if cache.get(f"{key}:{count + 1}") is None:
+                break
+            count += 1
     return count
 
 
@@ -82,7 +116,7 @@ def throttle(scope: str, ident: str, rate: str | None) -> None:
     cache = caches[get_settings().cache_alias]
     # A counter is read as "the previous window" during the next one: it must outlive both.
     count = _count(cache, _key(scope, ident, window), 2 * period + 1)
-    previous = int(cache.get(_key(scope, ident, window - 1)) or 0)
+    previous = _read(cache, _key(scope, ident, window - 1))
     if previous * (1 - elapsed) + count <= limit:
         return
     # When would the next attempt (which adds one to a count) be allowed?
