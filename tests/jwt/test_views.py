@@ -206,7 +206,9 @@ def test_logout_everywhere(
     "body",
     [
         pytest.param({}, id="empty-multipart-form"),
-        pytest.param({"data": b"", "content_type": "application/x-www-form-urlencoded"}, id="empty-urlencoded"),
+        pytest.param(
+            {"data": b"", "content_type": "application/x-www-form-urlencoded"}, id="empty-urlencoded"
+        ),
         pytest.param({"data": b"", "content_type": "text/plain"}, id="empty-text"),
         pytest.param({"data": b"", "content_type": "application/json"}, id="empty-json"),
     ],
@@ -224,7 +226,9 @@ def test_logout_accepts_an_empty_body_of_any_type(
     "body",
     [
         pytest.param({"data": {"all": "1"}}, id="multipart-with-a-field"),
-        pytest.param({"data": b"all=1", "content_type": "application/x-www-form-urlencoded"}, id="urlencoded"),
+        pytest.param(
+            {"data": b"all=1", "content_type": "application/x-www-form-urlencoded"}, id="urlencoded"
+        ),
         pytest.param({"data": b"all", "content_type": "text/plain"}, id="text"),
     ],
 )

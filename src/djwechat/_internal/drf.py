@@ -11,8 +11,8 @@ from typing import Any, NoReturn
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
-from rest_framework import exceptions as drf_exceptions
 from django.utils.http import parse_header_parameters
+from rest_framework import exceptions as drf_exceptions
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
