@@ -7,8 +7,9 @@ the system checks report with its id.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -131,13 +132,26 @@ def choice(*choices: str) -> Converter:
     return convert
 
 
+def unknown_key_hint(key: Any, known: Iterable[str]) -> str:
+    """The hint of an unknown key: the closest known key, if one is close, and every known key."""
+    known = sorted(known)
+    close = difflib.get_close_matches(str(key).upper(), known, n=1, cutoff=0.6)
+    listing = f"known settings here: {', '.join(known)}"
+    return f"Did you mean {close[0]!r}? {listing[0].upper()}{listing[1:]}." if close else listing
+
+
 def section(
     raw: Any,
     path: str,
     schema: Mapping[str, tuple[str, Converter]],
     problems: list[ConfigProblem],
+    *,
+    siblings: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Convert a settings dict with ``schema`` (KEY -> (field name, converter)); unknown keys are errors."""
+    """Convert a settings dict with ``schema`` (KEY -> (field name, converter)); unknown keys are errors.
+
+    ``siblings`` are other keys valid at this level (parsed elsewhere), for the "did you mean" hint.
+    """
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -152,7 +166,7 @@ def section(
                     "djwechat.E002",
                     f"{path}[{key!r}]",
                     "unknown setting",
-                    hint=f"known settings here: {', '.join(sorted(schema))}",
+                    hint=unknown_key_hint(key, [*schema, *siblings]),
                 )
             )
             continue

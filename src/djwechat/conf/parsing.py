@@ -172,6 +172,26 @@ def _parse_app(alias: Any, raw: Any, problems: list[ConfigProblem]) -> AppSettin
     return app
 
 
+def _short_hmac_keys(jwt: JWTSettings) -> list[ConfigProblem]:
+    """HMAC keys shorter than the hash: RFC 7518 section 3.2 asks for at least its size."""
+    if not jwt.algorithm.startswith("HS"):
+        return []
+    minimum = int(jwt.algorithm[2:]) // 8
+    keys = [("['SIGNING_KEY']", jwt.signing_key)]
+    keys += [(f"['VERIFYING_KEYS'][{i}]", key) for i, key in enumerate(jwt.verifying_keys)]
+    return [
+        ConfigProblem(
+            "djwechat.E012",
+            f"['JWT']{where}",
+            f"{jwt.algorithm} needs a key of at least {minimum} bytes (RFC 7518 section 3.2), "
+            f"this one has {len(key.encode())}",
+            hint="Generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+        )
+        for where, key in keys
+        if key is not None and len(key.encode()) < minimum
+    ]
+
+
 def parse_settings(raw: Any) -> tuple[WeChatSettings, list[ConfigProblem]]:
     """Parse a raw ``WECHAT`` value; returns the settings and every problem found (never raises)."""
     problems: list[ConfigProblem] = []
@@ -180,7 +200,13 @@ def parse_settings(raw: Any) -> tuple[WeChatSettings, list[ConfigProblem]]:
     if not isinstance(raw, Mapping):
         problems.append(ConfigProblem("djwechat.E001", "", "settings.WECHAT must be a dict"))
         raw = {}
-    top_values = section({k: v for k, v in raw.items() if k not in _TOP_SECTIONS}, "", _TOP_SCHEMA, problems)
+    top_values = section(
+        {k: v for k, v in raw.items() if k not in _TOP_SECTIONS},
+        "",
+        _TOP_SCHEMA,
+        problems,
+        siblings=_TOP_SECTIONS,
+    )
     apps: dict[str, AppSettings] = {}
     raw_apps = raw.get("APPS", {})
     if not isinstance(raw_apps, Mapping):
@@ -225,6 +251,7 @@ def parse_settings(raw: Any) -> tuple[WeChatSettings, list[ConfigProblem]]:
                 f"{jwt.algorithm} needs SIGNING_KEY (a PEM private key)",
             )
         )
+    problems += _short_hmac_keys(jwt)
     for name in ("api_base_url", "open_base_url"):
         url = top_values.get(name)
         if url is not None and not re.match(r"^https?://[^/\s]+", url):
