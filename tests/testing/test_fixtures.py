@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from django.conf import settings
@@ -12,7 +14,15 @@ from djwechat.client import get_client
 from djwechat.conf import AppSettings, get_settings
 from djwechat.exceptions import CodeUsedError
 from djwechat.simulator.server import SimulatorServer
-from djwechat.testing import TEST_APPS, SimulatorControl, SimulatorControlError, SimUser
+from djwechat.testing import (
+    TEST_APPS,
+    SimulatorControl,
+    SimulatorControlError,
+    SimUser,
+    django_transport,
+    push_message,
+    text_message,
+)
 
 
 def test_wechat_simulator_is_a_live_server(wechat_simulator: SimulatorServer) -> None:
@@ -104,3 +114,63 @@ def test_control_errors_carry_status_and_code(sim: SimulatorControl) -> None:
         sim.user("nobody")
     assert excinfo.value.status == 404
     assert excinfo.value.code == "not_found"
+
+
+PROJECT_APPS = {
+    "oa": {
+        "TYPE": "official_account",
+        "APP_ID": "wxproject0oa000001",
+        "APP_SECRET": "project-oa-secret-000000000001",
+        "TOKEN": "project-token",
+        "ENCODING_AES_KEY": "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut",
+        "MESSAGE_MODE": "safe",
+        "ROUTER": "example.wechat.router",
+    },
+    "shop": {"TYPE": "miniprogram", "APP_ID": "wxproject0shop0001", "APP_SECRET": "project-shop-secret"},
+}
+
+
+@pytest.fixture
+def project_apps(settings: Any) -> None:
+    """A project whose own settings configure an Official Account (with a router) and a shop."""
+    settings.WECHAT = {**settings.WECHAT, "APPS": PROJECT_APPS}
+
+
+def test_wechat_apps_keeps_the_project_apps_and_adds_test_apps_where_free(
+    project_apps: None, wechat_apps: dict[str, AppSettings], sim: SimulatorControl
+) -> None:
+    assert set(wechat_apps) == {"oa", "shop", "mp", "web"}
+    assert wechat_apps["oa"].app_id == "wxproject0oa000001"
+    assert wechat_apps["oa"].router == "example.wechat.router"
+    assert wechat_apps["mp"].app_id == TEST_APPS["mp"]["APP_ID"]
+    registered = {a["app_id"] for a in sim.apps()}
+    assert registered == {app.app_id for app in wechat_apps.values()}
+
+
+@pytest.mark.django_db
+def test_the_project_router_answers_pushes_in_its_own_tests(
+    project_apps: None, wechat_apps: dict[str, AppSettings], sim_user: SimUser
+) -> None:
+    oa = wechat_apps["oa"]
+    openid = sim_user.openid(oa.app_id)
+    result = push_message(
+        "http://testserver/wechat/oa/",
+        token=oa.token,
+        xml=text_message(f"gh_{oa.app_id[-12:]}", openid, "weather Hangzhou"),
+        app_id=oa.app_id,
+        encoding_aes_key=oa.encoding_aes_key,
+        mode="safe",
+        transport=django_transport(),
+    )
+    assert result.ok, result.error
+    assert result.fields["Content"] == "It is always sunny in Hangzhou on the demo server."
+
+
+@pytest.mark.django_db
+def test_a_project_mini_program_logs_in_through_the_simulator(
+    project_apps: None, wechat_apps: dict[str, AppSettings], sim: SimulatorControl, sim_user: SimUser
+) -> None:
+    code = sim.mint_code(wechat_apps["shop"].app_id, sim_user.id)
+    answer = Client().post("/auth/miniprogram/shop/login/", {"code": code}, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["is_new_user"] is True

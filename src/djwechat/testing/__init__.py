@@ -41,10 +41,12 @@ is installed):
 ``sim_user`` (function)
     ``sim.create_user("alice", nickname="Alice", phone_number="13800138000")``.
 ``wechat_apps`` (function, needs pytest-django's ``settings``)
-    Registers ``mp`` (mini program), ``web`` (website) and ``oa`` (Official Account, message mode
-    ``compatible``, Token ``test-oa-token``) with the simulator, adds them to
-    ``settings.WECHAT["APPS"]`` and points ``API_BASE_URL``/``OPEN_BASE_URL`` at the simulator.
-    Returns ``{alias: AppSettings}``. The credentials are in :data:`TEST_APPS`.
+    Registers every app of ``settings.WECHAT["APPS"]`` with the simulator as configured (an
+    Official Account's ``ROUTER`` keeps answering its pushes), adds the test apps ``mp`` (mini
+    program), ``web`` (website) and ``oa`` (Official Account, message mode ``compatible``, Token
+    ``test-oa-token``) under the aliases the project leaves free, and points
+    ``API_BASE_URL``/``OPEN_BASE_URL`` at the simulator. Returns ``{alias: AppSettings}`` of
+    them all. The test apps' credentials are in :data:`TEST_APPS`.
 ``wechat_in_process`` (function)
     ``wechat_apps`` plus ``CLIENT.TRANSPORT = "djwechat.simulator.transport.SimulatorTransport"``:
     the client reaches the same simulator state without a socket.
@@ -63,7 +65,8 @@ Outside pytest: :class:`SimulatorControl` (``SimulatorControl(url)`` or
 * ``text_message(to_user, from_user, content, *, msg_id=None, create_time=None)``,
   ``event_message(to_user, from_user, event, *, event_key=None, **extra)``,
   ``click_event(to_user, from_user, key)`` build the pushed XML. ``transport`` lets a test push
-  in-process, e.g. ``httpx.WSGITransport(app=get_wsgi_application())``.
+  in-process: ``django_transport()`` hands requests to this project's own WSGI application
+  without a socket, keeping the test's database connection open (inside ``django_db`` tests).
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ from djwechat.simulator.messages import click_event, event_message, text_message
 from djwechat.simulator.push import HandshakeResult, PushResult, push_handshake, push_message
 from djwechat.testing.apps import TEST_APPS
 from djwechat.testing.control import EncryptedData, SimulatorControl, SimulatorControlError, SimUser
+from djwechat.testing.transport import django_transport
 
 __all__ = [
     "TEST_APPS",
@@ -82,6 +86,7 @@ __all__ = [
     "SimulatorControl",
     "SimulatorControlError",
     "click_event",
+    "django_transport",
     "event_message",
     "push_handshake",
     "push_message",

@@ -1,4 +1,4 @@
-"""The WeChat apps the ``wechat_apps`` fixture configures (fixed test credentials)."""
+"""The WeChat apps the ``wechat_apps`` fixture adds where a project configures none (fixed test credentials)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Final
 
 __all__ = ["TEST_APPS", "settings_with_apps"]
 
-#: ``settings.WECHAT["APPS"]`` entries of the ``wechat_apps`` fixture.
+#: ``settings.WECHAT["APPS"]`` entries the ``wechat_apps`` fixture adds under the aliases a project leaves free.
 TEST_APPS: Final[dict[str, dict[str, Any]]] = {
     "mp": {
         "TYPE": "miniprogram",
@@ -32,10 +32,13 @@ TEST_APPS: Final[dict[str, dict[str, Any]]] = {
 def settings_with_apps(
     current: Any, base_url: str, apps: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """A copy of the ``WECHAT`` setting ``current`` with ``apps`` added (the test apps by default)
-    and ``API_BASE_URL`` / ``OPEN_BASE_URL`` pointing at ``base_url``."""
+    """A copy of the ``WECHAT`` setting ``current`` whose ``API_BASE_URL`` / ``OPEN_BASE_URL`` point
+    at ``base_url``: its own apps stay as configured (``ROUTER`` included), and ``apps`` (the test
+    apps by default) are added under the aliases it leaves free."""
     wechat = dict(current or {})
-    wechat["APPS"] = {**dict(wechat.get("APPS") or {}), **(apps if apps is not None else TEST_APPS)}
+    configured = dict(wechat.get("APPS") or {})
+    extra = apps if apps is not None else TEST_APPS
+    wechat["APPS"] = {**configured, **{alias: app for alias, app in extra.items() if alias not in configured}}
     wechat["API_BASE_URL"] = base_url
     wechat["OPEN_BASE_URL"] = base_url
     return wechat

@@ -55,17 +55,19 @@ def sim_user(sim: SimulatorControl) -> SimUser:
 
 @pytest.fixture
 def wechat_apps(sim: SimulatorControl, settings: Any) -> dict[str, AppSettings]:
-    """Apps ``mp`` (mini program), ``web`` (website) and ``oa`` (Official Account, compatible mode)
-    registered with the simulator and added to ``settings.WECHAT``, whose ``API_BASE_URL`` and
-    ``OPEN_BASE_URL`` now point at it. Returns ``{alias: AppSettings}``. Needs pytest-django."""
+    """Every app of ``settings.WECHAT``, registered with the simulator as configured (an Official
+    Account's ``ROUTER`` keeps running), plus the test apps ``mp`` (mini program), ``web``
+    (website) and ``oa`` (Official Account, compatible mode) under the aliases the project leaves
+    free; ``API_BASE_URL`` and ``OPEN_BASE_URL`` now point at the simulator. Returns
+    ``{alias: AppSettings}`` of them all. Needs pytest-django."""
     from djwechat.conf import get_settings
-    from djwechat.testing.apps import TEST_APPS, settings_with_apps
+    from djwechat.testing.apps import settings_with_apps
 
     settings.WECHAT = settings_with_apps(getattr(settings, "WECHAT", {}), sim.base_url)
-    configured = get_settings().apps
-    for alias in TEST_APPS:
-        sim.register_settings_app(configured[alias])
-    return {alias: configured[alias] for alias in TEST_APPS}
+    configured = dict(get_settings().apps)
+    for app in configured.values():
+        sim.register_settings_app(app)
+    return configured
 
 
 @pytest.fixture
