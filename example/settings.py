@@ -157,6 +157,7 @@ WECHAT = {
     },
     "API_BASE_URL": env("WECHAT_API_BASE_URL", SIMULATOR_URL),
     "OPEN_BASE_URL": env("WECHAT_OPEN_BASE_URL", SIMULATOR_URL),
+    "SITE_URL": env("WECHAT_SITE_URL", "http://127.0.0.1:8000"),
     "JWT": {
         "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
         "REFRESH_TOKEN_LIFETIME": timedelta(days=30),

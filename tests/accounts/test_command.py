@@ -60,3 +60,12 @@ def test_errors_are_reported_not_raised(
         run("alice", "--site", "http://127.0.0.1:9", "--simulator", sim.base_url, "--timeout", "2")
     with pytest.raises(CommandError, match="No miniprogram app"):
         run("alice", "--app", "web", "--site", live_server.url, "--simulator", sim.base_url)
+
+
+def test_the_site_and_the_simulator_default_to_the_settings(
+    live_server: Any, settings: Any, sim_user: SimUser, wechat_apps: dict[str, AppSettings]
+) -> None:
+    # wechat_apps points API_BASE_URL at the simulator; SITE_URL names the running site.
+    settings.WECHAT = {**settings.WECHAT, "SITE_URL": live_server.url}
+    [answer] = run("alice")
+    assert answer["is_new_user"] is True

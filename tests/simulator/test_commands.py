@@ -123,3 +123,21 @@ def test_wechat_push_errors(oa_settings: Endpoint) -> None:
     oa_settings.reply = "plain-in-safe"
     with pytest.raises(CommandError, match="must be encrypted"):
         _push("--url", oa_settings.url, "--text", "x")
+
+
+def test_wechat_push_defaults_to_the_message_endpoint_at_site_url(
+    oa_settings: Endpoint, settings: Any
+) -> None:
+    base = oa_settings.url.rstrip("/")
+    settings.WECHAT = {**settings.WECHAT, "SITE_URL": base}
+    text = _push("--text", "hi there")
+    assert f"POST {base}/wechat/oa/ (safe mode)" in text  # the path comes from the URLconf
+    assert "echo: hi there" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wechat_push_prints_the_error_body_of_a_4xx(oa_settings: Endpoint, live_server: Any) -> None:
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="HTTP 404"):
+        call_command("wechat_push", "--url", f"{live_server.url}/wechat/nope/", "--text", "x", stderr=err)
+    assert '"code":"app_not_found"' in err.getvalue().replace(" ", "")

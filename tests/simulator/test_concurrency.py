@@ -65,6 +65,13 @@ def test_register_settings_apps_into_a_state(settings: Any) -> None:
     assert app is not None
     assert app.message_url == "http://127.0.0.1:9000/wechat/oa/"
     assert app.token == "t"
+    register_settings_apps(state)  # WECHAT["SITE_URL"], and the URLconf's path
+    assert state.app("wxoa").message_url == "http://127.0.0.1:8000/wechat/oa/"  # type: ignore[union-attr]
+    settings.WECHAT = {**settings.WECHAT, "SITE_URL": "https://example.com/"}
+    register_settings_apps(state)
+    assert state.app("wxoa").message_url == "https://example.com/wechat/oa/"  # type: ignore[union-attr]
+    register_settings_apps(state, message_url="https://tunnel.example/hooks/{alias}")
+    assert state.app("wxoa").message_url == "https://tunnel.example/hooks/oa"  # type: ignore[union-attr]
     users = register_demo_users(state)
     assert [u.id for u in users] == ["alice", "bob"]
     assert register_demo_users(state)[0] is users[0]  # kept, not recreated

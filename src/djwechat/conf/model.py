@@ -176,6 +176,9 @@ class WeChatSettings:
     api_base_url: str = "https://api.weixin.qq.com"
     #: Base URL of the browser-facing authorization pages.
     open_base_url: str = "https://open.weixin.qq.com"
+    #: Base URL at which WeChat and the development commands reach this site (the simulator's
+    #: Official Account message URL, what ``wechat_push`` and ``wechat_miniprogram_login`` call).
+    site_url: str = "http://127.0.0.1:8000"
     #: Alias of the Django cache holding shared state (tokens, tickets, locks, dedupe keys).
     cache_alias: str = "default"
     #: How many reverse proxies in front of Django append to ``X-Forwarded-For``; ``0``: none,

@@ -111,6 +111,7 @@ _CLIENT_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
 _TOP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
     "API_BASE_URL": ("api_base_url", str_value),
     "OPEN_BASE_URL": ("open_base_url", str_value),
+    "SITE_URL": ("site_url", str_value),
     "CACHE_ALIAS": ("cache_alias", str_value),
     "TRUSTED_PROXIES": ("trusted_proxies", int_value),
 }
@@ -252,7 +253,7 @@ def parse_settings(raw: Any) -> tuple[WeChatSettings, list[ConfigProblem]]:
             )
         )
     problems += _short_hmac_keys(jwt)
-    for name in ("api_base_url", "open_base_url"):
+    for name in ("api_base_url", "open_base_url", "site_url"):
         url = top_values.get(name)
         if url is not None and not re.match(r"^https?://[^/\s]+", url):
             problems.append(ConfigProblem("djwechat.E003", f"[{name.upper()!r}]", "must be an http(s) URL"))

@@ -179,7 +179,7 @@ def push_message(
     connection failure the same message is pushed again, ``retries`` more times (WeChat: 2, so 3
     attempts). ``openid`` defaults to the message's ``FromUserName``; ``timestamp`` overrides the
     signed timestamp (for stale-timestamp tests). ``transport`` lets tests push in-process (e.g.
-    ``httpx.WSGITransport(app=django_wsgi_app)``). Raises ``ValueError`` for bad arguments only;
+    :func:`djwechat.testing.django_transport`). Raises ``ValueError`` for bad arguments only;
     everything that goes wrong on the wire is reported in the :class:`PushResult`.
     """
     if mode not in ("plain", "compatible", "safe"):

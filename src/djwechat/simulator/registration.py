@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+from djwechat._internal.site import site_endpoint
 from djwechat.conf import get_settings
 from djwechat.simulator.records import SimApp, SimUser
 from djwechat.simulator.state import SimulatorState
 
-__all__ = ["DEMO_USERS", "register_demo_users", "register_settings_apps"]
+__all__ = ["DEMO_USERS", "message_url_for", "register_demo_users", "register_settings_apps"]
 
 #: Fake users the demo creates: (id, nickname, phone number).
 DEMO_USERS = (("alice", "Alice", "13800138000"), ("bob", "Bob", "13900139000"))
 
 
-def register_settings_apps(state: SimulatorState, *, site_url: str = "http://127.0.0.1:8000") -> list[str]:
+def message_url_for(alias: str, *, template: str | None = None, site_url: str | None = None) -> str:
+    """The message URL of Official Account ``alias``: ``template`` with ``{alias}`` filled in, or the
+    site's URL of its endpoint (``site_url``, default ``WECHAT["SITE_URL"]``, plus the URLconf's
+    path); ``""`` when the URLconf does not route it."""
+    if template:
+        return template.replace("{alias}", alias)
+    return site_endpoint("djwechat-messages", base=site_url, app=alias) or ""
+
+
+def register_settings_apps(
+    state: SimulatorState, *, message_url: str | None = None, site_url: str | None = None
+) -> list[str]:
     """Register every app of ``settings.WECHAT`` with ``state``; returns one line per app.
 
-    An Official Account gets its Token, EncodingAESKey and message URL ``<site_url>/wechat/<alias>/``.
+    An Official Account gets its Token, EncodingAESKey and message URL (see :func:`message_url_for`).
     """
     lines = []
     for app in get_settings().apps.values():
-        message_url = f"{site_url}/wechat/{app.alias}/" if app.type == "official_account" else ""
+        url = (
+            message_url_for(app.alias, template=message_url, site_url=site_url)
+            if app.type == "official_account"
+            else ""
+        )
         state.register_app(
             SimApp(
                 type=app.type,
@@ -28,13 +44,11 @@ def register_settings_apps(state: SimulatorState, *, site_url: str = "http://127
                 name=app.alias,
                 token=app.token,
                 encoding_aes_key=app.encoding_aes_key,
-                message_url=message_url,
+                message_url=url,
                 original_id=f"gh_{app.app_id[-12:]}",
             )
         )
-        lines.append(
-            f"  {app.alias:<5} {app.type:<17} {app.app_id}" + (f"  -> {message_url}" if message_url else "")
-        )
+        lines.append(f"  {app.alias:<5} {app.type:<17} {app.app_id}" + (f"  -> {url}" if url else ""))
     return lines
 
 

@@ -28,7 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import Resolver404, resolve
 
 from djwechat.conf import get_settings
-from djwechat.simulator.registration import DEMO_USERS
+from djwechat.simulator.registration import DEMO_USERS, message_url_for
 from djwechat.simulator.safety import SimulatorRefusedError, ensure_allowed
 from djwechat.simulator.server import SimulatorServer
 from djwechat.testing import SimulatorControl, SimulatorControlError
@@ -111,7 +111,7 @@ class Command(BaseCommand):
             try:
                 for app in apps.values():
                     extra = (
-                        {"message_url": f"{site_url}/wechat/{app.alias}/"}
+                        {"message_url": message_url_for(app.alias, site_url=site_url)}
                         if app.type == "official_account"
                         else {}
                     )
@@ -127,6 +127,8 @@ class Command(BaseCommand):
     def _guide(self, sim_url: str, site_url: str, code: str | None) -> str:
         apps = get_settings().apps
         by_type = {app.type: app for app in reversed(list(apps.values()))}
+        # The commands below call WECHAT["SITE_URL"] unless told where this site runs.
+        elsewhere = site_url != get_settings().site_url
         lines = [
             "",
             f"  WeChat simulator  {sim_url}/   (apps, users, recent calls; control API under /_sim/)",
@@ -151,7 +153,8 @@ class Command(BaseCommand):
                     f"-H 'Content-Type: application/json' -d '{{\"code\": \"{code}\"}}'",
                     f"another code: curl -s -X POST {sim_url}/_sim/codes "
                     f'-d \'{{"app_id": "{mp.app_id}", "user_id": "alice"}}\'',
-                    "or: python example/manage.py wechat_miniprogram_login alice",
+                    "or: python example/manage.py wechat_miniprogram_login alice"
+                    + (f" --site {site_url}" if elsewhere else ""),
                 ]
             )
         if (web := by_type.get("website")) and _routed(f"/auth/website/{web.alias}/qr/"):
@@ -171,7 +174,8 @@ class Command(BaseCommand):
             steps.append(
                 [
                     f"Official Account messages ({oa.message_mode} mode): "
-                    f"python example/manage.py wechat_push --app {oa.alias} --text hello",
+                    f"python example/manage.py wechat_push --app {oa.alias} --text hello"
+                    + (f" --url {message_url_for(oa.alias, site_url=site_url)}" if elsewhere else ""),
                     "(also --handshake, --event subscribe, --click MENU_KEY, --text slow for the 5-second guard)",
                 ]
             )

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from djwechat._internal.site import site_endpoint
 from djwechat.conf import get_settings
 from djwechat.exceptions import AppNotFoundError
 
@@ -28,8 +29,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--app", default="mp", help="Alias of the mini program in WECHAT['APPS'] (default: mp)."
         )
-        parser.add_argument("--site", default="http://127.0.0.1:8000", help="Base URL of the running site.")
-        parser.add_argument("--simulator", default="http://127.0.0.1:8900", help="Base URL of the simulator.")
+        parser.add_argument("--site", help="Base URL of the running site (default: WECHAT['SITE_URL']).")
+        parser.add_argument(
+            "--simulator",
+            help="Base URL of the simulator (default: WECHAT['API_BASE_URL'], the simulator in development).",
+        )
         parser.add_argument(
             "--create", action="store_true", help="Create the fake user first if it is unknown."
         )
@@ -46,21 +50,23 @@ class Command(BaseCommand):
             app = get_settings().app(alias, type="miniprogram")
         except AppNotFoundError as exc:
             raise CommandError(str(exc)) from None
-        site = options["site"].rstrip("/")
-        simulator = options["simulator"].rstrip("/")
+        simulator = (options["simulator"] or get_settings().api_base_url).rstrip("/")
+        login_url = site_endpoint("djwechat-miniprogram-login", base=options["site"], app=alias)
+        phone_url = site_endpoint("djwechat-miniprogram-phone", base=options["site"], app=alias)
+        if login_url is None or phone_url is None:
+            raise CommandError("The URLconf does not route djwechat's Mini Program endpoints.")
         user_id: str = options["sim_user_id"]
         with httpx.Client(timeout=options["timeout"]) as http:
             if options["create"]:
                 self._post(http, f"{simulator}/_sim/users", {"id": user_id}, "create the simulator user")
             code = self._mint(http, simulator, app.app_id, user_id, "login")
-            answer = self._post(http, f"{site}/auth/miniprogram/{alias}/login/", {"code": code}, "log in")
+            answer = self._post(http, login_url, {"code": code}, "log in")
             self._print(answer)
             if options["phone"]:
                 phone_code = self._mint(http, simulator, app.app_id, user_id, "phone")
                 headers = {"Authorization": f"Bearer {answer['access']}"}
-                url = f"{site}/auth/miniprogram/{alias}/phone/"
                 self._print(
-                    self._post(http, url, {"code": phone_code}, "get the phone number", headers=headers)
+                    self._post(http, phone_url, {"code": phone_code}, "get the phone number", headers=headers)
                 )
 
     def _mint(self, http: httpx.Client, simulator: str, app_id: str, user_id: str, kind: str) -> str:

@@ -12,6 +12,10 @@ from djwechat.exceptions import WeChatError
 from djwechat.simulator.identity import openid_for
 from djwechat.simulator.messages import click_event, event_message, text_message
 from djwechat.simulator.push import push_handshake, push_message
+from djwechat.simulator.registration import message_url_for
+
+#: Characters of an error answer's body printed.
+_MAX_ERROR_BODY = 2000
 
 
 class Command(BaseCommand):
@@ -26,7 +30,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--app", default="oa", help="alias of the official_account app in settings.WECHAT"
         )
-        parser.add_argument("--url", help="endpoint URL (default http://127.0.0.1:8000/wechat/<app>/)")
+        parser.add_argument(
+            "--url", help="endpoint URL (default: the message endpoint of the app at WECHAT['SITE_URL'])"
+        )
         what = parser.add_mutually_exclusive_group()
         what.add_argument("--text", help="push a text message with this content")
         what.add_argument("--event", help="push an event (subscribe, unsubscribe, SCAN, LOCATION, …)")
@@ -48,7 +54,9 @@ class Command(BaseCommand):
             app = get_settings().app(options["app"], type="official_account")
         except WeChatError as exc:
             raise CommandError(f"no official_account app {options['app']!r} in settings.WECHAT") from exc
-        url = options["url"] or f"http://127.0.0.1:8000/wechat/{app.alias}/"
+        url = options["url"] or message_url_for(app.alias)
+        if not url:
+            raise CommandError("the URLconf does not route djwechat's message endpoint: pass --url")
         if options["handshake"]:
             shake = push_handshake(url, token=app.token, timeout=options["timeout"])
             self.stdout.write(f"GET {url} -> HTTP {shake.status_code}: {shake.body[:200]!r}")
@@ -84,6 +92,8 @@ class Command(BaseCommand):
             f"POST {url} ({mode} mode) -> HTTP {result.status_code} after {result.attempts} attempt(s)"
         )
         if result.error:
+            if result.status_code is not None and result.status_code >= 400 and result.body:
+                self.stderr.write(result.body[:_MAX_ERROR_BODY])  # the server's own explanation
             raise CommandError(result.error)
         if result.acknowledged:
             self.stdout.write(self.style.SUCCESS("acknowledged (success / empty body), no reply"))

@@ -24,6 +24,17 @@ class Command(BaseCommand):
             action="store_true",
             help="register the apps of settings.WECHAT with the simulator before serving",
         )
+        parser.add_argument(
+            "--site",
+            metavar="URL",
+            help="base URL of the site the Official Accounts' messages go to (default: WECHAT['SITE_URL'])",
+        )
+        parser.add_argument(
+            "--message-url",
+            metavar="URL",
+            help="the Official Accounts' message URL; {alias} stands for the app's alias "
+            "(default: the site's URL of the message endpoint)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -37,7 +48,10 @@ class Command(BaseCommand):
         if options["register_apps"]:
             from djwechat.simulator.registration import register_settings_apps
 
-            for line in register_settings_apps(server.state):
+            apps = register_settings_apps(
+                server.state, message_url=options["message_url"], site_url=options["site"]
+            )
+            for line in apps:
                 self.stdout.write(line)
         self.stdout.write(
             f"WeChat simulator on {server.url}  (control API: {server.url}/_sim/, Ctrl-C to stop)"
