@@ -9,11 +9,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 # Extras installed by `make setup`; add mysql (needs libmariadb-dev and pkg-config) for MariaDB / MySQL.
-EXTRAS ?= redis,postgres,example,test,dev
+EXTRAS ?= redis,postgres,example,test,dev,docs
 # Two workers match this project's 2-core machines; set PYTEST_WORKERS=0 to run in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test setup lint typecheck layers bench clean
+.PHONY: demo test setup lint typecheck layers docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,12 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(VENV)/bin/lint-imports
 
+# The guides and the API reference (from the docstrings) into site/; any warning fails the build.
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --quiet
+
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) example/db.sqlite3 .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) example/db.sqlite3 .pytest_cache .mypy_cache .ruff_cache site build
