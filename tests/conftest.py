@@ -14,8 +14,21 @@ def _using_server_db() -> bool:
     return "sqlite" not in settings.DATABASES["default"]["ENGINE"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--strict-warnings",
+        action="store_true",
+        help="turn every warning raised from djwechat's or the example site's own code into an error",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Fail at once, never skip, when a configured service does not answer."""
+    if config.getoption("--strict-warnings"):
+        # Ini-style filters take a regex matched at the start of the module name (``-W`` would
+        # match one exact module), so these cover every submodule.
+        config.addinivalue_line("filterwarnings", r"error:::djwechat(\.|$)")
+        config.addinivalue_line("filterwarnings", r"error:::example(\.|$)")
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         import redis

@@ -62,6 +62,8 @@ else:  # production: HTTPS only
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # Django 6.1's startproject sends mail to the console, which its deploy check refuses.
+    MAILERS = {{"default": {{"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}}}}
 """
 
 #: The project's own DRF view, authenticated by the README's REST_FRAMEWORK setting.

@@ -162,9 +162,12 @@ class JWTSessionAdmin(_JWTSessionAdminBase):
 
     # ------------------------------------------------------------------ actions
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
         """Only this admin's own actions: site-wide ones would work on primary keys."""
-        return {name: action for name, action in super().get_actions(request).items() if name in self.actions}
+        # Django 6.1 passes where the actions are shown (action_location); 5.2 has no such argument.
+        base: Any = super().get_actions
+        found = base(request) if action_location is None else base(request, action_location=action_location)
+        return {name: action for name, action in found.items() if name in self.actions}
 
     def response_action(
         self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
