@@ -1,7 +1,8 @@
 """Settings of the test suite.
 
 ``DATABASE_URL`` and ``REDIS_URL`` pick the backends: unset, the suite runs on SQLite and
-Django's database cache; ``make test`` in CI runs it a second time on PostgreSQL and Redis.
+Django's database cache; CI also runs it on PostgreSQL + Redis and on MariaDB + the database
+cache (``.ci/run``).
 """
 
 from __future__ import annotations
