@@ -60,12 +60,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``server_db`` run only on server databases (SQLite serialises writers)."""
-    if _using_server_db():
+    """Tests marked ``server_db`` run only on server databases (SQLite serialises writers), and
+    tests marked ``redis`` only on the pass with ``REDIS_URL``."""
+    unwanted = set()
+    if not _using_server_db():
+        unwanted.add("server_db")
+    if not os.environ.get("REDIS_URL"):
+        unwanted.add("redis")
+    if not unwanted:
         return
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("server_db") else selected).append(item)
+        wanted = not any(item.get_closest_marker(name) for name in unwanted)
+        (selected if wanted else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
