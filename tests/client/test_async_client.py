@@ -142,12 +142,14 @@ def test_a_storm_of_refused_tokens_refreshes_once_across_sync_and_async(sim, app
 def test_a_cancelled_fetch_releases_the_lock(sim, wechat_in_process) -> None:
     client = get_async_client("oa")
     lock_key = f"{client.tokens.key}:lock"
-    sim.add_fault(TOKEN_PATH, latency=0.6)
+    sim.add_fault(TOKEN_PATH, latency=3)
 
     async def main() -> str:
         fetching = asyncio.create_task(client.access_token())
-        await asyncio.sleep(0.3)  # it holds the lock and waits for WeChat
-        assert await cache.aget(lock_key) is not None
+        deadline = time.monotonic() + 2.5
+        while await cache.aget(lock_key) is None:  # until it holds the lock and waits for WeChat
+            assert time.monotonic() < deadline, "the fetch never took the lock"
+            await asyncio.sleep(0.01)
         fetching.cancel()
         with pytest.raises(asyncio.CancelledError):
             await fetching
