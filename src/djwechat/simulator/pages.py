@@ -63,6 +63,7 @@ def oauth2_authorize(state: SimulatorState, request: Request) -> Response:
             action=f"/_sim/phone/{pending.ticket}",
             users=_users(state),
             scope=pending.scope,
+            snapshot=True,
         )
     )
 
@@ -86,17 +87,19 @@ def phone(state: SimulatorState, request: Request) -> Response:
             action=f"/_sim/phone/{pending.ticket}",
             users=_users(state),
             scope=pending.scope,
+            snapshot=pending.flow == "oauth2",
         )
     )
 
 
 def phone_decide(state: SimulatorState, request: Request) -> Response:
-    """``POST /_sim/phone/<ticket>`` (form ``decision``, ``user_id`` or ``nickname``)."""
+    """``POST /_sim/phone/<ticket>`` (form ``decision`` = approve / deny / snapshot, ``user_id`` or ``nickname``)."""
     pending = _pending(state, request.params["ticket"])
     if pending is None:
         return html(templates.error_page(404, "unknown or expired QR code"), status=404)
     form = request.form()
-    approve = form.get("decision", "approve") != "deny"
+    decision = form.get("decision", "approve")
+    approve = decision != "deny"
     with state.lock:
         user_id = form.get("user_id", "")
         nickname = form.get("nickname", "").strip()[:64]
@@ -106,7 +109,9 @@ def phone_decide(state: SimulatorState, request: Request) -> Response:
         if approve and not user_id:
             return html(templates.error_page(400, "pick a user or create one"), status=400)
         try:
-            decided = oauth.decide(state, pending, user_id or None, approve=approve)
+            decided = oauth.decide(
+                state, pending, user_id or None, approve=approve, snapshot=decision == "snapshot"
+            )
         except LookupError as exc:
             return html(templates.error_page(404, str(exc)), status=404)
         except ValueError as exc:

@@ -65,17 +65,30 @@ def _js_string(value: str) -> str:
     return json.dumps(value).replace("<", "\\u003c")
 
 
-def _user_buttons(users: Iterable[tuple[str, str]]) -> str:
+def _user_buttons(users: Iterable[tuple[str, str]], *, label: str = "Confirm as") -> str:
     rows = [
-        f"<button name='user_id' value='{escape(uid)}'>Confirm as {escape(nickname)} "
+        f"<button name='user_id' value='{escape(uid)}'>{escape(label)} {escape(nickname)} "
         f"<span class='muted'>({escape(uid)})</span></button><br>"
         for uid, nickname in users
     ]
     return "".join(rows) or "<p class='muted'>No fake users yet: create one below.</p>"
 
 
-def phone_page(*, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str) -> str:
-    """The simulated phone after scanning (or the in-WeChat consent screen): pick a user, or refuse."""
+def phone_page(
+    *, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str, snapshot: bool = False
+) -> str:
+    """The simulated phone after scanning (or the in-WeChat consent screen): pick a user, or refuse.
+
+    With ``snapshot`` the page also offers to visit as a Moments snapshot (``is_snapshotuser``).
+    """
+    snapshot_form = (
+        f"<form method='post' action='{escape(action)}' class='box'>"
+        "<input type='hidden' name='decision' value='snapshot'>"
+        "<p class='muted'>Or open the page from a Moments snapshot (朋友圈快照页):</p>"
+        f"{_user_buttons(users, label='Snapshot visit as')}</form>"
+        if snapshot
+        else ""
+    )
     return _page(
         "Confirm login",
         f"<h1>{escape(app_name)} asks to log you in</h1>"
@@ -86,14 +99,17 @@ def phone_page(*, app_name: str, action: str, users: Iterable[tuple[str, str]], 
         "<input type='hidden' name='decision' value='approve'>"
         "New user: <input name='nickname' placeholder='nickname' required maxlength='64'> "
         "<button>Create and confirm</button></form>"
+        f"{snapshot_form}"
         f"<form method='post' action='{escape(action)}'><input type='hidden' name='decision' value='deny'>"
         "<button class='deny'>Refuse</button></form>",
     )
 
 
-def consent_page(*, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str) -> str:
+def consent_page(
+    *, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str, snapshot: bool = False
+) -> str:
     """``connect/oauth2/authorize``: the Official Account consent screen inside WeChat."""
-    return phone_page(app_name=app_name, action=action, users=users, scope=scope)
+    return phone_page(app_name=app_name, action=action, users=users, scope=scope, snapshot=snapshot)
 
 
 def done_page(message: str) -> str:
