@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "djwechat.accounts",
     "djwechat.jwt",
     "example.users",
+    "example.pages",
 ]
 if DEBUG:
     # The fake WeChat and its commands (wechat_simulator, wechat_push, wechat_demo): development only.

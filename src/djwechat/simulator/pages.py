@@ -5,6 +5,7 @@
 * ``GET /connect/oauth2/authorize`` — Official Account H5 OAuth consent inside WeChat.
 * ``GET|POST /_sim/phone/<ticket>`` — the phone: pick a fake user and confirm, or refuse.
 * ``GET /_sim/phone/<ticket>/status`` — what the QR page polls.
+* ``GET /_sim/avatars/<user_id>.svg`` — a generated avatar picture (the demo users' ``headimgurl``).
 * ``GET /`` — index of apps, users and recent calls.
 """
 
@@ -132,6 +133,17 @@ def phone_status(state: SimulatorState, request: Request) -> Response:
     return json_answer({"status": data["status"], "redirect": data["redirect"]})
 
 
+def avatar(state: SimulatorState, request: Request) -> Response:
+    """``GET /_sim/avatars/<name>.svg``: a coloured disc with the name's first letter."""
+    name = request.params["name"].removesuffix(".svg")
+    return Response(
+        status=200,
+        body=templates.avatar_svg(name).encode("utf-8"),
+        content_type="image/svg+xml",
+        headers=[("Cache-Control", "max-age=86400")],
+    )
+
+
 def index(state: SimulatorState, request: Request) -> Response:
     """``GET /``: what the simulator knows."""
     with state.lock:
@@ -149,4 +161,5 @@ PAGE_ROUTES: Final[list[Route]] = [
     route("/_sim/phone/<ticket>", phone, "page"),
     route("/_sim/phone/<ticket>", phone_decide, "page", ("POST",)),
     route("/_sim/phone/<ticket>/status", phone_status, "page"),
+    route("/_sim/avatars/<name>", avatar, "page"),
 ]

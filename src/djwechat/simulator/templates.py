@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from html import escape
 from typing import Final
 
-__all__ = ["consent_page", "done_page", "error_page", "index_page", "phone_page", "qr_page"]
+__all__ = ["avatar_svg", "consent_page", "done_page", "error_page", "index_page", "phone_page", "qr_page"]
 
 _STYLE: Final = """
 body{font-family:system-ui,-apple-system,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -110,6 +111,19 @@ def consent_page(
 ) -> str:
     """``connect/oauth2/authorize``: the Official Account consent screen inside WeChat."""
     return phone_page(app_name=app_name, action=action, users=users, scope=scope, snapshot=snapshot)
+
+
+def avatar_svg(name: str) -> str:
+    """A 132×132 SVG avatar (WeChat's largest ``headimgurl`` size): a disc with ``name``'s initial."""
+    digest = hashlib.sha256(name.encode("utf-8", "replace")).digest()
+    hue = int.from_bytes(digest[:2], "big") % 360
+    initial = escape((name[:1] or "?").upper())
+    return (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='132' height='132' viewBox='0 0 132 132'>"
+        f"<circle cx='66' cy='66' r='66' fill='hsl({hue},55%,55%)'/>"
+        "<text x='66' y='66' dy='.35em' text-anchor='middle' font-family='sans-serif' font-size='64' "
+        f"fill='#fff'>{initial}</text></svg>"
+    )
 
 
 def done_page(message: str) -> str:
