@@ -105,7 +105,15 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     log = folder / "site.log"
     with log.open("wb") as out:
         site = subprocess.Popen(
-            [*manage, "wechat_demo", f"127.0.0.1:{port}", "--simulator", server.url, "--noreload", "--no-worker"],
+            [
+                *manage,
+                "wechat_demo",
+                f"127.0.0.1:{port}",
+                "--simulator",
+                server.url,
+                "--noreload",
+                "--no-worker",
+            ],
             env=env,
             cwd=ROOT,
             stdout=out,

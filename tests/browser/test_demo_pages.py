@@ -33,7 +33,8 @@ def test_qr_login_shows_the_user_then_logs_out(browser: Any, demo_site: DemoSite
     page.wait_for_selector("#logged-out:not([hidden])")
     assert page.inner_text("#message") == "You are logged out."
     status = page.evaluate(
-        "token => fetch('/auth/me/', {headers: {Authorization: 'Bearer ' + token}}).then(r => r.status)", access
+        "token => fetch('/auth/me/', {headers: {Authorization: 'Bearer ' + token}}).then(r => r.status)",
+        access,
     )
     assert status == 401  # the session ended on the server, not only in the page
 

@@ -28,7 +28,9 @@ def exchange(client: Client, login_code: Any) -> Any:
     return client.post(EXCHANGE_URL, {"login_code": login_code}, content_type="application/json")
 
 
-def test_authorize_redirects_to_the_consent_page(client: Client, sim: SimulatorControl, oa: AppSettings) -> None:
+def test_authorize_redirects_to_the_consent_page(
+    client: Client, sim: SimulatorControl, oa: AppSettings
+) -> None:
     response = client.get("/auth/oa/oa/authorize/", {"next": "/dashboard"})
     assert response.status_code == 302
     assert response["Cache-Control"] == "no-store"
@@ -40,7 +42,8 @@ def test_authorize_redirects_to_the_consent_page(client: Client, sim: SimulatorC
     )
     assert location.endswith("#wechat_redirect")
     state = query(location.split("#")[0])["state"]
-    assert state.isalnum() and len(state) <= 128  # WeChat's rule for an Official Account state
+    assert state.isalnum()
+    assert len(state) <= 128
     base = client.get("/auth/oa/oa/authorize/", {"scope": "snsapi_base"})
     assert "&scope=snsapi_base&" in base["Location"]
 
@@ -70,7 +73,8 @@ def test_a_userinfo_login_ends_on_next_with_a_one_time_login_code(
     assert location.startswith("/dashboard?tab=1&login_code=")
     assert location.endswith("#top")
     login_code = query(location.split("#")[0])["login_code"]
-    assert "access" not in location and "refresh" not in location
+    assert "access" not in location
+    assert "refresh" not in location
     answer = exchange(client, login_code)
     assert answer.status_code == 200
     assert answer["Cache-Control"] == "no-store"
@@ -133,7 +137,9 @@ def test_a_snapshot_visitor_is_not_logged_in(
     assert (User.objects.count(), Identity.objects.count()) == (0, 0)
 
 
-def test_the_state_is_single_use(client: Client, sim: SimulatorControl, oa: AppSettings, sim_user: SimUser) -> None:
+def test_the_state_is_single_use(
+    client: Client, sim: SimulatorControl, oa: AppSettings, sim_user: SimUser
+) -> None:
     start = client.get("/auth/oa/oa/authorize/")
     state = query(start["Location"].split("#")[0])["state"]
     import httpx
@@ -155,7 +161,11 @@ def test_bad_login_codes_are_4xx(client: Client, wechat_apps: Any, login_code: A
 
 
 def test_a_login_code_expires(
-    client: Client, sim: SimulatorControl, wechat_apps: dict[str, AppSettings], sim_user: SimUser, settings: Any
+    client: Client,
+    sim: SimulatorControl,
+    wechat_apps: dict[str, AppSettings],
+    sim_user: SimUser,
+    settings: Any,
 ) -> None:
     settings.WECHAT = {**settings.WECHAT, "LOGIN": {**settings.WECHAT["LOGIN"], "LOGIN_CODE_SECONDS": 1}}
     response = oa_login(client, sim, sim_user.id)
@@ -196,7 +206,11 @@ def test_open_redirect_vectors_fall_back_to_home(
 
 
 def test_allowed_redirect_hosts_may_be_left_for(
-    client: Client, sim: SimulatorControl, wechat_apps: dict[str, AppSettings], sim_user: SimUser, settings: Any
+    client: Client,
+    sim: SimulatorControl,
+    wechat_apps: dict[str, AppSettings],
+    sim_user: SimUser,
+    settings: Any,
 ) -> None:
     login = {**settings.WECHAT["LOGIN"], "ALLOWED_REDIRECT_HOSTS": ["app.example.com"]}
     settings.WECHAT = {**settings.WECHAT, "LOGIN": login}

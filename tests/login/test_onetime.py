@@ -27,7 +27,10 @@ def store(request: pytest.FixtureRequest, settings: Any, transactional_db: None)
     if request.param == "database":
         settings.CACHES = {
             **settings.CACHES,
-            "onetime": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "djwechat_onetime"},
+            "onetime": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "djwechat_onetime",
+            },
         }
         call_command("createcachetable", "--database", "default", verbosity=0)
     else:
@@ -80,34 +83,39 @@ def test_put_never_overwrites(store: OneTimeStore) -> None:
     assert run_sync(store.get(token)) == {"n": 1}
 
 
+def race_to_take(store: OneTimeStore, token: str, threads: int) -> tuple[list[Any], list[Exception]]:
+    """``threads`` threads (one database connection each) take ``token`` at the same moment."""
+    barrier = threading.Barrier(threads)
+    won: list[Any] = []
+    lost: list[Exception] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        barrier.wait()
+        try:
+            value = run_sync(store.take(token, seconds=60, what="code"))
+            with lock:
+                won.append(value)
+        except LoginStateError as exc:
+            with lock:
+                lost.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=take) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    return won, lost
+
+
 @pytest.mark.server_db
 def test_concurrent_takers_get_the_value_once(store: OneTimeStore) -> None:
-    """16 threads, one database connection each, take the same value at the same moment, 10 times."""
     for _ in range(10):
         token = new_token()
         run_sync(store.put(token, {"tokens": "pair"}, 60))
-        barrier = threading.Barrier(16)
-        won: list[Any] = []
-        lost: list[Exception] = []
-        lock = threading.Lock()
-
-        def take() -> None:
-            barrier.wait()
-            try:
-                value = run_sync(store.take(token, seconds=60, what="code"))
-                with lock:
-                    won.append(value)
-            except LoginStateError as exc:
-                with lock:
-                    lost.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=take) for _ in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        won, lost = race_to_take(store, token, 16)
         assert won == [{"tokens": "pair"}]
         assert len(lost) == 15
         assert all("already used" in str(exc) for exc in lost)
@@ -116,8 +124,11 @@ def test_concurrent_takers_get_the_value_once(store: OneTimeStore) -> None:
 def test_a_failing_cache_is_a_shared_state_error(settings: Any) -> None:
     settings.CACHES = {
         **settings.CACHES,
-        "broken": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
-                   "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2}},
+        "broken": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2},
+        },
     }
     store = OneTimeStore("test", CacheIO("broken"))
     with pytest.raises(SharedStateError):

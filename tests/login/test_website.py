@@ -27,7 +27,9 @@ def web(wechat_apps: dict[str, AppSettings]) -> AppSettings:
     return wechat_apps["web"]
 
 
-def test_create_answers_a_ticket_and_the_qrconnect_url(client: Client, sim: SimulatorControl, web: AppSettings) -> None:
+def test_create_answers_a_ticket_and_the_qrconnect_url(
+    client: Client, sim: SimulatorControl, web: AppSettings
+) -> None:
     response = client.post("/auth/website/web/qr/")
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -92,9 +94,10 @@ def test_the_users_wechat_tokens_are_kept_nowhere(
     assert grants
     secrets = [g.access_token for g in grants] + [g.refresh_token for g in grants]
     session = JWTSession.objects.get()
-    stored = json.dumps(
-        [Identity.objects.get().extra_data, session.get_decoded(), pair], default=str
-    ) + page.content.decode()
+    stored = (
+        json.dumps([Identity.objects.get().extra_data, session.get_decoded(), pair], default=str)
+        + page.content.decode()
+    )
     for secret in secrets:
         assert secret not in stored
 
@@ -223,7 +226,11 @@ def test_the_callback_page_may_be_framed_by_this_site_only(
 
 
 def test_an_expired_ticket(
-    client: Client, sim: SimulatorControl, web: AppSettings, sim_user: SimUser, monkeypatch: pytest.MonkeyPatch
+    client: Client,
+    sim: SimulatorControl,
+    web: AppSettings,
+    sim_user: SimUser,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     login = start_qr(client, sim)
     login.show_qr()
@@ -276,7 +283,63 @@ def test_wait_must_be_a_number(client: Client, sim: SimulatorControl, web: AppSe
     login = start_qr(client, sim)
     for wait in ("soon", "nan", "-1", "inf"):
         response = client.post(
-            f"{login.poll_path(None)}?wait={wait}", {"poll_secret": login.secret}, content_type="application/json"
+            f"{login.poll_path(None)}?wait={wait}",
+            {"poll_secret": login.secret},
+            content_type="application/json",
         )
         assert response.status_code == 400, wait
         assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_callback_base_url_names_the_callback_origin(
+    client: Client, sim: SimulatorControl, wechat_apps: dict[str, AppSettings], settings: Any
+) -> None:
+    apps = {**settings.WECHAT["APPS"]}
+    apps["web"] = {**apps["web"], "CALLBACK_BASE_URL": "https://login.example.com"}
+    settings.WECHAT = {**settings.WECHAT, "APPS": apps}
+    login = start_qr(client, sim)
+    redirect_uri = query(login.answer["authorize_url"].split("#")[0])["redirect_uri"]
+    assert redirect_uri == "https://login.example.com/auth/website/web/callback/"
+
+
+def test_behind_a_proxy_the_callback_follows_djangos_proxy_settings(
+    client: Client, sim: SimulatorControl, web: AppSettings, settings: Any
+) -> None:
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.USE_X_FORWARDED_HOST = True
+    response = client.post(
+        "/auth/website/web/qr/", HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="www.example.com"
+    )
+    redirect_uri = query(response.json()["authorize_url"].split("#")[0])["redirect_uri"]
+    assert redirect_uri == "https://www.example.com/auth/website/web/callback/"
+
+
+def test_the_qrconnect_url_is_built_like_wechats_own_example(settings: Any) -> None:
+    """The official vector (wechatpy's test of the same URL), built by our one URL builder."""
+    from pathlib import Path
+
+    from djwechat.conf import get_settings
+    from djwechat.login.flows.oauth import authorize_url
+
+    vectors = json.loads(
+        (Path(__file__).parent.parent / "fixtures" / "wechat_vectors.json").read_text("utf-8")
+    )["vectors"]
+    for vector_id, path in (
+        ("oauth_qrconnect_url_wechatpy", "/connect/qrconnect"),
+        ("oauth_authorize_url_wechatpy", "/connect/oauth2/authorize"),
+    ):
+        vector = next(v for v in vectors if v["id"] == vector_id)
+        given = vector["input"]
+        settings.WECHAT = {
+            **settings.WECHAT,
+            "OPEN_BASE_URL": given["base"].removesuffix(path),
+            "APPS": {"x": {"TYPE": "website", "APP_ID": given["appid"], "APP_SECRET": "s"}},
+        }
+        url = authorize_url(
+            path,
+            get_settings().app("x"),
+            redirect_uri=given["redirect_uri"],
+            scope=given["scope"],
+            state=given["state"],
+        )
+        assert url == vector["expected"]["url"]

@@ -99,7 +99,8 @@ def test_concurrent_coroutine_polls_get_the_tokens_once(
     results = async_to_sync(race)()
     confirmed = [r for r in results if not isinstance(r, BaseException)]
     assert [r.status for r in confirmed] == ["confirmed"]
-    assert confirmed[0].tokens and "access" in confirmed[0].tokens
+    assert confirmed[0].tokens
+    assert "access" in confirmed[0].tokens
     refused = [r for r in results if isinstance(r, BaseException)]
     assert len(refused) == 7
     assert all(isinstance(r, LoginStateError) for r in refused)

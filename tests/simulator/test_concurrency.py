@@ -73,7 +73,8 @@ def test_register_settings_apps_into_a_state(settings: Any) -> None:
     assert app.token == "t"
     assert app.redirect_domains == ("127.0.0.1",)
     web, mp = state.app("wxweb"), state.app("wxmp")
-    assert web is not None and mp is not None
+    assert web is not None
+    assert mp is not None
     assert web.redirect_domains == ("login.example.com",)  # the app's own callback origin
     assert mp.redirect_domains == ()
     users = register_demo_users(state)

@@ -322,7 +322,9 @@ def test_a_moments_snapshot_visit_names_a_stand_in(
     assert again["is_snapshotuser"] == 1
 
 
-def test_a_qr_login_has_no_snapshot(wx: httpx.Client, sim: SimulatorControl, apps: dict[str, Any], user: SimUser) -> None:
+def test_a_qr_login_has_no_snapshot(
+    wx: httpx.Client, sim: SimulatorControl, apps: dict[str, Any], user: SimUser
+) -> None:
     wx.get(_qr_url(apps["web"]["app_id"], state="qr-snap"))
     with pytest.raises(SimulatorControlError) as excinfo:
         sim.authorize("qr-snap", user.id, snapshot=True)

@@ -177,7 +177,9 @@ def _parse_app(alias: Any, raw: Any, problems: list[ConfigProblem]) -> AppSettin
         if app.type == "miniprogram":
             problems.append(
                 ConfigProblem(
-                    "djwechat.E004", path, "CALLBACK_BASE_URL only applies to website and official_account apps"
+                    "djwechat.E004",
+                    path,
+                    "CALLBACK_BASE_URL only applies to website and official_account apps",
                 )
             )
         elif not _ORIGIN_RE.match(app.callback_base_url):

@@ -114,7 +114,7 @@ def consent_page(
 
 
 def avatar_svg(name: str) -> str:
-    """A 132×132 SVG avatar (WeChat's largest ``headimgurl`` size): a disc with ``name``'s initial."""
+    """A 132 by 132 SVG avatar (WeChat's largest ``headimgurl`` size): a disc with ``name``'s initial."""
     digest = hashlib.sha256(name.encode("utf-8", "replace")).digest()
     hue = int.from_bytes(digest[:2], "big") % 360
     initial = escape((name[:1] or "?").upper())

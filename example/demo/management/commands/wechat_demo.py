@@ -158,7 +158,7 @@ class Command(BaseCommand):
         if (web := by_type.get("website")) and _routed(f"/auth/website/{web.alias}/qr/"):
             steps.append(
                 [
-                    f"Website QR login: open {site_url}/ and click \"Log in with WeChat\";",
+                    f'Website QR login: open {site_url}/ and click "Log in with WeChat";',
                     "open the phone link under the QR code (the simulated phone) and confirm as alice.",
                     f"The API alone: curl -s -X POST {site_url}/auth/website/{web.alias}/qr/",
                 ]
@@ -166,7 +166,7 @@ class Command(BaseCommand):
         if (oa := by_type.get("official_account")) and _routed(f"/auth/oa/{oa.alias}/authorize/"):
             steps.append(
                 [
-                    f"Official Account H5 login: open {site_url}/h5/ and click \"Log in with WeChat\";",
+                    f'Official Account H5 login: open {site_url}/h5/ and click "Log in with WeChat";',
                     "the simulator's consent screen stands in for WeChat's: pick a user.",
                 ]
             )

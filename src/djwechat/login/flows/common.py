@@ -13,7 +13,6 @@ from djwechat.accounts.signals import login_succeeded
 from djwechat.login.pipeline import LoginContext, run_pipeline
 from djwechat.login.pipeline.locks import first_login_lock
 
-
 #: Server-side session keys set by every WeChat login: which app, and the user's openid there.
 SESSION_APP_ID: Final = "wechat_app_id"
 SESSION_OPENID: Final = "wechat_openid"

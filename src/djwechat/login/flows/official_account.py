@@ -28,7 +28,7 @@ from djwechat.login.onetime import OneTimeStore, new_token, parse_token
 from djwechat.login.pipeline import StopPipeline
 from djwechat.login.redirects import callback_url, safe_next
 
-__all__ = ["OACallback", "SCOPES", "complete_oa_login", "exchange_login_code", "start_oa_login"]
+__all__ = ["SCOPES", "OACallback", "complete_oa_login", "exchange_login_code", "start_oa_login"]
 
 SCOPES: Final = ("snsapi_base", "snsapi_userinfo")
 #: URL name of the callback (``GET /auth/oa/<app>/callback/``).

@@ -34,7 +34,15 @@ from djwechat.login.onetime import OneTimeStore, digest, new_token, parse_token
 from djwechat.login.pipeline import StopPipeline
 from djwechat.login.redirects import callback_url
 
-__all__ = ["QRPoll", "QRStatus", "QRTicket", "apoll_qr_login", "complete_qr_login", "poll_qr_login", "start_qr_login"]
+__all__ = [
+    "QRPoll",
+    "QRStatus",
+    "QRTicket",
+    "apoll_qr_login",
+    "complete_qr_login",
+    "poll_qr_login",
+    "start_qr_login",
+]
 
 QRStatus = Literal["pending", "refused", "expired", "confirmed", "failed"]
 
@@ -110,7 +118,9 @@ def start_qr_login(request: Any, alias: str) -> QRTicket:
     }
     run_sync(OneTimeStore.blocking(_TICKETS).put(ticket, record, seconds + GRACE_SECONDS))
     run_sync(
-        OneTimeStore.blocking(_STATES).put(state, {"flow": "website", "alias": alias, "ticket": ticket}, seconds)
+        OneTimeStore.blocking(_STATES).put(
+            state, {"flow": "website", "alias": alias, "ticket": ticket}, seconds
+        )
     )
     url = authorize_url(
         "/connect/qrconnect",
@@ -170,7 +180,11 @@ def complete_qr_login(request: Any, alias: str, *, code: Any, state: Any) -> Log
 
 
 def _finish(
-    tickets: OneTimeStore, ticket: str, record: dict[str, Any], status: QRStatus, error: WeChatError | None = None
+    tickets: OneTimeStore,
+    ticket: str,
+    record: dict[str, Any],
+    status: QRStatus,
+    error: WeChatError | None = None,
 ) -> None:
     """Record the outcome on the ticket (only the caller that used the state up writes it)."""
     record = {**record, "status": status}

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from djwechat._internal.drf import JSONAPIView
-from djwechat.exceptions import BadRequestError, WeChatError
+from djwechat.exceptions import BadRequestError, LoginRefusedError, WeChatError
 from djwechat.login.flows import complete_oa_login, exchange_login_code, start_oa_login
 from djwechat.login.pipeline import StopPipeline
 from djwechat.login.views.pages import PageView, browser_headers, error_page
@@ -41,8 +41,8 @@ class OACallbackView(PageView):
                 request, app, code=request.query_params.get("code"), state=request.query_params.get("state")
             )
         except StopPipeline as stop:
-            assert stop.response is not None  # the flow turns the others into login_error
-            return stop.response
+            # The flow turns every other stop into ?login_error=…; this one brought its own page.
+            return stop.response or error_page(stop.error or LoginRefusedError())
         except WeChatError as exc:
             return error_page(exc)
         return browser_headers(HttpResponseRedirect(outcome.redirect_url))
