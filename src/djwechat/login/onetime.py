@@ -23,11 +23,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from djwechat.client.cacheio import CacheIO
+from asgiref.sync import sync_to_async
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+
+from djwechat.client.cacheio import AsyncCacheIO, CacheIO
 from djwechat.conf import get_settings
 from djwechat.exceptions import LoginStateError, SharedStateError, WeChatError
 
-__all__ = ["OneTimeStore", "digest", "new_token", "parse_token"]
+__all__ = ["OneTimeStore", "PooledCacheIO", "digest", "new_token", "parse_token", "waiting_io"]
 
 T = TypeVar("T")
 
@@ -53,6 +57,51 @@ def parse_token(value: Any, what: str, *, error: type[WeChatError] = LoginStateE
 def digest(token: str) -> str:
     """The SHA-256 of ``token`` in hex: what keys (and stored secrets) hold instead of the token."""
     return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def waiting_io(alias: str) -> AsyncCacheIO:
+    """The awaited cache I/O for a caller that keeps looking at the cache while it waits.
+
+    Django's async cache API runs each call in the request's own thread under ASGI
+    (``thread_sensitive=True``), made on the request's first call and kept until it ends, so a
+    poll looking at the cache twice a second for 25 s would hold a thread per waiting browser.
+    On Redis (or any cache without database connections) the calls go to the process's shared
+    thread pool instead (:class:`PooledCacheIO`).  The database cache keeps Django's way: its
+    calls need the request's database connection, which Django closes when the request ends.
+    """
+    if isinstance(caches[alias], DatabaseCache):
+        return AsyncCacheIO(alias)
+    return PooledCacheIO(alias)
+
+
+class PooledCacheIO(AsyncCacheIO):
+    """Awaited cache calls on the process's shared thread pool (``thread_sensitive=False``)."""
+
+    async def _pooled(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        alias = self._cache
+
+        def call() -> Any:
+            # Looked up in the pool's thread: Django's cache handles are per thread.
+            cache = caches[alias] if isinstance(alias, str) else alias
+            return getattr(cache, method)(*args, **kwargs)
+
+        return await sync_to_async(call, thread_sensitive=False)()
+
+    async def get(self, key: str) -> Any:
+        """``cache.get(key)`` on the shared pool."""
+        return await self._pooled("get", key)
+
+    async def set(self, key: str, value: Any, timeout: float) -> None:
+        """``cache.set(...)`` on the shared pool."""
+        await self._pooled("set", key, value, timeout=timeout)
+
+    async def add(self, key: str, value: Any, timeout: float) -> bool:
+        """``cache.add(...)`` on the shared pool: the same atomic add."""
+        return bool(await self._pooled("add", key, value, timeout=timeout))
+
+    async def delete(self, key: str) -> None:
+        """``cache.delete(key)`` on the shared pool."""
+        await self._pooled("delete", key)
 
 
 @dataclass(frozen=True, slots=True)

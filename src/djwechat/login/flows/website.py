@@ -23,14 +23,14 @@ from typing import Any, Final, Literal
 
 from djwechat._internal import clock
 from djwechat._internal.throttling import throttle_login
-from djwechat.client.cacheio import AsyncCacheIO, CacheIO
+from djwechat.client.cacheio import CacheIO
 from djwechat.client.concurrency import run_sync
 from djwechat.conf import get_settings
 from djwechat.exceptions import LoginRefusedError, LoginStateError, PollSecretError, WeChatError
 from djwechat.login.flows import inputs
 from djwechat.login.flows.common import LoginResult
 from djwechat.login.flows.oauth import authorize_url, oauth_login
-from djwechat.login.onetime import OneTimeStore, digest, new_token, parse_token
+from djwechat.login.onetime import OneTimeStore, digest, new_token, parse_token, waiting_io
 from djwechat.login.pipeline import StopPipeline
 from djwechat.login.redirects import callback_url
 
@@ -208,8 +208,12 @@ def poll_qr_login(alias: str, ticket: Any, poll_secret: Any, *, wait: float = 0.
 
 
 async def apoll_qr_login(alias: str, ticket: Any, poll_secret: Any, *, wait: float = 0.0) -> QRPoll:
-    """:func:`poll_qr_login` for coroutines: waits on the event loop, holding no thread."""
-    return await _poll(AsyncCacheIO(get_settings().cache_alias), alias, ticket, poll_secret, wait)
+    """:func:`poll_qr_login` for coroutines: waits on the event loop, holding no thread.
+
+    On Redis its looks at the cache run on the shared thread pool; on the database cache each
+    waiting poll keeps a thread of its own (see :func:`~djwechat.login.onetime.waiting_io`).
+    """
+    return await _poll(waiting_io(get_settings().cache_alias), alias, ticket, poll_secret, wait)
 
 
 async def _poll(io: CacheIO, alias: str, ticket: Any, poll_secret: Any, wait: float) -> QRPoll:
