@@ -22,22 +22,19 @@ cache).  With ``DATABASE_URL`` and ``REDIS_URL`` set it uses PostgreSQL (databas
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from _support import PYTHON, ROOT, bench_database, free_port, process, wait_until_up
+
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 USERS = 20
@@ -45,49 +42,6 @@ USERS = 20
 CODES = int(os.environ.get("BENCH_CODES", "1500"))
 MP_APP_ID = "wxdemo0mp000000001"
 MP_SECRET = "demo-mp-secret-0000000000000001"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, deadline: float = 20.0) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def bench_database(url: str) -> str:
-    """A fresh PostgreSQL database of the benchmark's own (the example site's migrations)."""
-    import psycopg
-
-    name = os.environ.get("BENCH_DB_NAME", "djwechat_bench_mp_login")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def mint(sim: httpx.Client, user_ids: list[str], count: int) -> list[str]:
@@ -198,7 +152,9 @@ def main() -> int:
         "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
     }
     if server:
-        env["DATABASE_URL"] = bench_database(os.environ["DATABASE_URL"])
+        env["DATABASE_URL"] = bench_database(
+            os.environ["DATABASE_URL"], os.environ.get("BENCH_DB_NAME", "djwechat_bench_mp_login")
+        )
         label = "PostgreSQL + Redis"
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"

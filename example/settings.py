@@ -101,6 +101,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "djwechat_cache",
+            # Django culls a third of the entries past 300 by default: QR tickets, states and
+            # session records of a few hundred visitors would vanish.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
