@@ -51,7 +51,7 @@ CALLBACK_URL_NAME: Final = "djwechat-website-callback"
 #: Seconds a ticket outlives its expiry, so that a late poll hears ``expired`` rather than "unknown".
 GRACE_SECONDS: Final = 60
 #: Longest pause between two looks at a waiting ticket (seconds).
-POLL_INTERVAL: Final = 0.5
+POLL_INTERVAL: Final = 1.0
 
 _TICKETS: Final = "qr"
 _STATES: Final = "state"
