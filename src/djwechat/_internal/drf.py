@@ -128,7 +128,7 @@ class AsyncJSONAPIView(JSONAPIView):
     """A :class:`JSONAPIView` whose handlers are coroutines (``async def post``).
 
     DRF's own ``dispatch`` is synchronous; this one awaits the handler, so under ASGI a request
-    that waits (a long poll) holds no thread.  Under WSGI Django runs the view with
+    that waits (a long poll) waits on the event loop, not in a worker.  Under WSGI Django runs the view with
     ``async_to_sync`` and it behaves like a sync view.  Authentication, permissions and throttles
     run as in DRF (synchronously), so subclasses should keep them free of I/O.
     """

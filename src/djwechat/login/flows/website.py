@@ -208,7 +208,7 @@ def poll_qr_login(alias: str, ticket: Any, poll_secret: Any, *, wait: float = 0.
 
 
 async def apoll_qr_login(alias: str, ticket: Any, poll_secret: Any, *, wait: float = 0.0) -> QRPoll:
-    """:func:`poll_qr_login` for coroutines: waits on the event loop, holding no thread.
+    """:func:`poll_qr_login` for coroutines: it waits on the event loop, not in a thread of its own.
 
     On Redis its looks at the cache run on the shared thread pool; on the database cache each
     waiting poll keeps a thread of its own (see :func:`~djwechat.login.onetime.waiting_io`).

@@ -5,8 +5,9 @@
 poll, the token pair once with ``confirmed``); ``GET /auth/website/<app>/callback/?code&state`` → a
 page saying whether the login worked.  See :mod:`djwechat.login.flows.website`.
 
-The poll is a coroutine view: under ASGI a waiting poll holds no thread; under WSGI it holds its
-worker thread for up to ``LOGIN.QR_POLL_SECONDS`` (``?wait=0`` answers at once, for short polls).
+The poll is a coroutine view: under ASGI a waiting poll waits on the event loop; under WSGI it
+holds its worker thread for up to ``LOGIN.QR_POLL_SECONDS`` (``?wait=0`` answers at once, for
+short polls).
 """
 
 from __future__ import annotations
