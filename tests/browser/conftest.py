@@ -144,9 +144,14 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium (Debian's), through Playwright."""
+    """A headless Chromium (Debian's), through Playwright.
+
+    Module-scoped on purpose: while Playwright runs, its event loop counts as running in this
+    thread, and Django refuses database calls there; pytest closes it before a test of another
+    module runs in this worker.
+    """
     if not Path(CHROMIUM).exists():
         unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     try:
