@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from _support import PYTHON, ROOT, bench_database, free_port, process, wait_until_up
+from _support import PYTHON, ROOT, free_port, process, site_env, wait_until_up
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
@@ -137,32 +136,9 @@ def run_in_process(env: dict[str, str], codes: list[str]) -> dict[str, Any]:
 
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="djwechat-bench-"))
-    server = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
     sim_port, site_port = free_port(), free_port()
     sim_url, site_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{site_port}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        "DJANGO_SETTINGS_MODULE": "example.settings",
-        "DEBUG": "0",
-        "DJWECHAT_LOG_LEVEL": "WARNING",
-        "LOGIN_THROTTLE_RATE": "none",
-        "WECHAT_API_BASE_URL": sim_url,
-        "WECHAT_OPEN_BASE_URL": sim_url,
-        "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
-    }
-    if server:
-        env["DATABASE_URL"] = bench_database(
-            os.environ["DATABASE_URL"], os.environ.get("BENCH_DB_NAME", "djwechat_bench_mp_login")
-        )
-        label = "PostgreSQL + Redis"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-        env.pop("REDIS_URL", None)
-        label = "SQLite file + database cache"
-    manage = [PYTHON, str(ROOT / "example" / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "createcachetable"], env=env, cwd=ROOT, check=True)
+    env, label = site_env(tmp, sim_url, os.environ.get("BENCH_DB_NAME", "djwechat_bench_mp_login"))
 
     sim_cmd = [PYTHON, "-m", "djwechat.simulator", "--port", str(sim_port), "--quiet", "--allow-production"]
     gunicorn = [

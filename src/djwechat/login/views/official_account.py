@@ -13,39 +13,40 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from djwechat._internal.drf import JSONAPIView
-from djwechat.exceptions import BadRequestError, LoginRefusedError, WeChatError
+from djwechat.exceptions import BadRequestError
 from djwechat.login.flows import complete_oa_login, exchange_login_code, start_oa_login
-from djwechat.login.pipeline import StopPipeline
-from djwechat.login.views.pages import PageView, browser_headers, error_page
+from djwechat.login.views.pages import PageView, answer_page, browser_headers
 
 
 class OAAuthorizeView(PageView):
     """``GET /auth/oa/<app>/authorize/?next&scope``: start an H5 login."""
 
     def get(self, request: Request, app: str) -> HttpResponse:
-        try:
-            url = start_oa_login(
-                request, app, next=request.query_params.get("next"), scope=request.query_params.get("scope")
+        params = request.query_params
+        return answer_page(
+            lambda: browser_headers(
+                HttpResponseRedirect(
+                    start_oa_login(request, app, next=params.get("next"), scope=params.get("scope"))
+                )
             )
-        except WeChatError as exc:
-            return error_page(exc)
-        return browser_headers(HttpResponseRedirect(url))
+        )
 
 
 class OACallbackView(PageView):
-    """``GET /auth/oa/<app>/callback/?code&state``: where WeChat sends the browser back."""
+    """``GET /auth/oa/<app>/callback/?code&state``: where WeChat sends the browser back.
+
+    Every failure after a good state comes back to ``next`` as ``?login_error=…``; a pipeline
+    step that stops the login with a page of its own gets that page shown.
+    """
 
     def get(self, request: Request, app: str) -> HttpResponse:
-        try:
-            outcome = complete_oa_login(
-                request, app, code=request.query_params.get("code"), state=request.query_params.get("state")
-            )
-        except StopPipeline as stop:
-            # The flow turns every other stop into ?login_error=…; this one brought its own page.
-            return stop.response or error_page(stop.error or LoginRefusedError())
-        except WeChatError as exc:
-            return error_page(exc)
-        return browser_headers(HttpResponseRedirect(outcome.redirect_url))
+        params = request.query_params
+
+        def redirect() -> HttpResponse:
+            outcome = complete_oa_login(request, app, code=params.get("code"), state=params.get("state"))
+            return browser_headers(HttpResponseRedirect(outcome.redirect_url))
+
+        return answer_page(redirect)
 
 
 class ExchangeView(JSONAPIView):

@@ -8,6 +8,7 @@ a code and a state, so no page may send it on as a ``Referer``, and none may be 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from django.http import HttpResponse
@@ -16,9 +17,10 @@ from rest_framework.negotiation import BaseContentNegotiation
 
 from djwechat._internal.drf import JSONAPIView
 from djwechat._internal.responses import logger
-from djwechat.exceptions import WeChatError
+from djwechat.exceptions import LoginRefusedError, WeChatError
+from djwechat.login.pipeline import StopPipeline
 
-__all__ = ["PageView", "browser_headers", "error_page", "login_page"]
+__all__ = ["PageView", "answer_page", "browser_headers", "error_page", "login_page"]
 
 #: Nothing but inline style may load; framed only by this site's pages.
 CONTENT_SECURITY_POLICY: Final = (
@@ -74,6 +76,16 @@ def error_page(exc: WeChatError) -> HttpResponse:
     if isinstance(wait, int | float):
         response["Retry-After"] = str(max(1, int(wait + 0.999)))
     return response
+
+
+def answer_page(flow: Callable[[], HttpResponse]) -> HttpResponse:
+    """``flow()``'s answer; instead, a pipeline step's own page, or the page of a djwechat error."""
+    try:
+        return flow()
+    except StopPipeline as stop:
+        return stop.response or error_page(stop.error or LoginRefusedError())
+    except WeChatError as exc:
+        return error_page(exc)
 
 
 class _AnyAccept(BaseContentNegotiation):

@@ -21,10 +21,9 @@ from rest_framework.response import Response
 
 from djwechat._internal.drf import AsyncJSONAPIView, JSONAPIView
 from djwechat.conf import get_settings
-from djwechat.exceptions import BadRequestError, LoginRefusedError, WeChatError
+from djwechat.exceptions import BadRequestError
 from djwechat.login.flows import apoll_qr_login, complete_qr_login, start_qr_login
-from djwechat.login.pipeline import StopPipeline
-from djwechat.login.views.pages import PageView, error_page, login_page
+from djwechat.login.views.pages import PageView, answer_page, login_page
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -71,16 +70,11 @@ class QRCallbackView(PageView):
     """``GET /auth/website/<app>/callback/?code&state``: where WeChat sends the QR iframe."""
 
     def get(self, request: Request, app: str) -> HttpResponse:
-        try:
-            result = complete_qr_login(
-                request, app, code=request.query_params.get("code"), state=request.query_params.get("state")
-            )
-        except StopPipeline as stop:
-            if stop.response is not None:
-                return stop.response
-            return error_page(stop.error or LoginRefusedError())
-        except WeChatError as exc:
-            return error_page(exc)
+        return answer_page(lambda: self._page(request, app))
+
+    def _page(self, request: Request, app: str) -> HttpResponse:
+        params = request.query_params
+        result = complete_qr_login(request, app, code=params.get("code"), state=params.get("state"))
         if result is None:
             return login_page("Login refused", "You refused the login on your phone.", ok=False)
         name = getattr(result.user, "nickname", "") or result.user.get_username()
