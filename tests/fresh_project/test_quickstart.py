@@ -40,6 +40,8 @@ pytestmark = pytest.mark.timeout(900)
 APPS = {
     "WECHAT_MP_APP_ID": "wxfresh0mp00000001",
     "WECHAT_MP_APP_SECRET": "fresh-mp-secret-000000000000001",
+    "WECHAT_WEB_APP_ID": "wxfresh0web0000001",
+    "WECHAT_WEB_APP_SECRET": "fresh-web-secret-00000000000001",
     "WECHAT_OA_APP_ID": "wxfresh0oa00000001",
     "WECHAT_OA_APP_SECRET": "fresh-oa-secret-000000000000001",
     "WECHAT_OA_TOKEN": "fresh-oa-token",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from djwechat._internal.site import site_endpoint
-from djwechat.conf import get_settings
+from djwechat.conf import AppSettings, get_settings
 from djwechat.simulator.records import SimApp, SimUser
 from djwechat.simulator.state import SimulatorState
 
-__all__ = ["DEMO_USERS", "message_url_for", "register_demo_users", "register_settings_apps"]
+__all__ = [
+    "DEMO_USERS",
+    "message_url_for",
+    "register_demo_users",
+    "register_settings_apps",
+    "site_registration",
+]
 
 #: Fake users the demo creates: (id, nickname, phone number).
 DEMO_USERS = (("alice", "Alice", "13800138000"), ("bob", "Bob", "13900139000"))
@@ -22,20 +31,40 @@ def message_url_for(alias: str, *, template: str | None = None, site_url: str | 
     return site_endpoint("djwechat-messages", base=site_url, app=alias) or ""
 
 
+def site_registration(
+    app: AppSettings, site_url: str | None = None, *, message_url: str | None = None
+) -> dict[str, Any]:
+    """What a simulator must know of ``app`` to serve the site at ``site_url`` (default
+    ``WECHAT["SITE_URL"]``).
+
+    ``message_url`` for an Official Account (where WeChat pushes its messages, see
+    :func:`message_url_for`; ``message_url`` here is its template) and ``redirect_domains`` for
+    the browser logins of a website app or an Official Account: the host of the app's
+    ``CALLBACK_BASE_URL``, else of the site (WeChat refuses any other).
+    """
+    site_url = site_url or get_settings().site_url
+    extra: dict[str, Any] = {}
+    if app.type == "official_account":
+        extra["message_url"] = message_url_for(app.alias, template=message_url, site_url=site_url)
+    host = urlsplit(app.callback_base_url or site_url).hostname
+    if app.type in ("website", "official_account") and host:
+        extra["redirect_domains"] = [host]
+    return extra
+
+
 def register_settings_apps(
-    state: SimulatorState, *, message_url: str | None = None, site_url: str | None = None
+    state: SimulatorState, *, site_url: str | None = None, message_url: str | None = None
 ) -> list[str]:
     """Register every app of ``settings.WECHAT`` with ``state``; returns one line per app.
 
-    An Official Account gets its Token, EncodingAESKey and message URL (see :func:`message_url_for`).
+    An Official Account gets its Token, EncodingAESKey and message URL; a website app and an
+    Official Account get the host of the site (or of the app's ``CALLBACK_BASE_URL``) as their
+    authorised callback domain (see :func:`site_registration`).
     """
     lines = []
     for app in get_settings().apps.values():
-        url = (
-            message_url_for(app.alias, template=message_url, site_url=site_url)
-            if app.type == "official_account"
-            else ""
-        )
+        extra = site_registration(app, site_url, message_url=message_url)
+        url = str(extra.get("message_url", ""))
         state.register_app(
             SimApp(
                 type=app.type,
@@ -46,6 +75,7 @@ def register_settings_apps(
                 encoding_aes_key=app.encoding_aes_key,
                 message_url=url,
                 original_id=f"gh_{app.app_id[-12:]}",
+                redirect_domains=tuple(extra.get("redirect_domains", ())),
             )
         )
         lines.append(f"  {app.alias:<5} {app.type:<17} {app.app_id}" + (f"  -> {url}" if url else ""))
