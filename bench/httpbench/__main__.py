@@ -64,9 +64,15 @@ def bench(args: argparse.Namespace) -> int:
     _setup_django()
     chosen = table.select(args.only)
     if args.smoke:
-        plan = Plan(rounds=1, seconds=1, warm_up_seconds=0, connections=args.connections)
+        plan = Plan(rounds=1, seconds=1, warm_up_seconds=0, connections=args.connections, bracket=False)
     else:
-        plan = Plan(rounds=args.rounds, seconds=args.seconds, warm_up_seconds=1, connections=args.connections)
+        plan = Plan(
+            rounds=args.rounds,
+            seconds=args.seconds,
+            warm_up_seconds=1,
+            connections=args.connections,
+            bracket=not args.no_bracket,
+        )
     port = int(os.environ.get("BENCH_PORT", "8040"))
     prefix = os.environ.get("BENCH_KEY_PREFIX", "djwechat-bench")
     creds = fixtures.prepare()
@@ -81,9 +87,8 @@ def bench(args: argparse.Namespace) -> int:
                 run_config(config, chosen, creds, factory, plan=plan, ports=(port, port + 1), log=_log)
             )
         ops = inprocess.operations(creds, factory)
-        micro = inprocess.measure(
-            ops, rounds=1 if args.smoke else 5, seconds=0.02 if args.smoke else 0.25
-        )
+        micro = inprocess.measure(ops, rounds=1 if args.smoke else 5, seconds=0.02 if args.smoke else 0.25)
+        trips = inprocess.round_trips(ops, calls=20 if args.smoke else 200)
     finally:
         removed = fixtures.forget_keys(prefix)
         _log(f"removed {removed} cache keys under {prefix}:")
@@ -92,14 +97,17 @@ def bench(args: argparse.Namespace) -> int:
     sections = [
         f"Machine: {_machine()}\n\nVersions: {_versions()}\n",
         f"Rounds: {plan.rounds} x {plan.seconds:g} s per contender (after a {plan.warm_up_seconds:g} s warm-up), "
-        f"wrk 1 thread x {plan.connections} connections; {time.time() - started:.0f} s in all.\n",
+        + ("the bare view run between every two contenders, " if plan.bracket else "")
+        + f"wrk 1 thread x {plan.connections} connections; {time.time() - started:.0f} s in all.\n",
         report.ratios_table(results, chosen),
         *(report.detail_table(r, chosen) for r in results),
         report.targets_table(results),
-        report.operations_table(micro, groups),
+        report.operations_table(micro, groups, trips),
         "\n".join(
             f"- {r.config.label}: peak RSS per worker "
-            + "; ".join(f"{server} {', '.join(f'{m:.0f}' for m in mib)} MiB" for server, mib in r.rss_mib.items())
+            + "; ".join(
+                f"{server} {', '.join(f'{m:.0f}' for m in mib)} MiB" for server, mib in r.rss_mib.items()
+            )
             + f"; load average {r.load[0]:.2f} -> {r.load[1]:.2f}"
             for r in results
         ),
@@ -112,7 +120,9 @@ def bench(args: argparse.Namespace) -> int:
     raw = {
         r.config.name: {key: [asdict(run) for run in runs] for key, runs in r.runs.items()} for r in results
     }
-    (RESULTS / f"http-{stamp}.json").write_text(json.dumps({"runs": raw, "operations_us": micro}, indent=1))
+    (RESULTS / f"http-{stamp}.json").write_text(
+        json.dumps({"runs": raw, "operations_us": micro, "round_trips": trips}, indent=1)
+    )
     if args.chart:
         report.chart(results, chosen, Path(args.chart))
         _log(f"chart: {args.chart}")
@@ -135,11 +145,16 @@ def main() -> int:
     for p in (parser, run):
         p.add_argument("--smoke", action="store_true", help="one short round: shows the harness works")
         p.add_argument("--configs", default="sync,gthread", help="comma-separated: sync, gthread")
-        p.add_argument("--rounds", type=int, default=3)
-        p.add_argument("--seconds", type=int, default=3, help="whole seconds per contender per round")
+        p.add_argument("--rounds", type=int, default=5)
+        p.add_argument("--seconds", type=int, default=2, help="whole seconds per contender per round")
         p.add_argument("--connections", type=int, default=8)
         p.add_argument("--only", help="comma-separated contender keys (the bare view is always run)")
         p.add_argument("--chart", help="write the bar chart of the ratios to this PNG")
+        p.add_argument(
+            "--no-bracket",
+            action="store_true",
+            help="one bare run per round instead of one around each contender",
+        )
     prof = sub.add_parser("profile", help="sample the workers with py-spy while wrk drives one contender")
     prof.add_argument("contender")
     prof.add_argument("--config", default="gthread")
@@ -147,6 +162,13 @@ def main() -> int:
     prof.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     prof.add_argument("--connections", type=int, default=8)
     prof.add_argument("--top", type=int, default=30)
+    prof.add_argument(
+        "--mode", choices=("cpu", "wall"), default="cpu", help="GIL holder only, or every thread"
+    )
+    prof.add_argument(
+        "--sampler", choices=("py-spy", "none"), default="py-spy", help="none: CPU per request only"
+    )
+    prof.add_argument("--override", default="{}", help="JSON merged into WECHAT (one section deep)")
     args = parser.parse_args()
     if args.command == "profile":
         from bench.httpbench.profile import profile

@@ -44,15 +44,17 @@ def _token_ops(creds: Credentials) -> list[Operation]:
     validated = simple.get_validated_token(theirs)
     return [
         Operation("token verify", "djwechat tokens.decode (HS256)", lambda: tokens.decode(ours, "access")),
-        Operation("token verify", "simplejwt get_validated_token", lambda: simple.get_validated_token(theirs)),
+        Operation(
+            "token verify", "simplejwt get_validated_token", lambda: simple.get_validated_token(theirs)
+        ),
         Operation("session load", "simplejwt get_user (one query)", lambda: simple.get_user(validated)),
     ]
 
 
 def _session_ops(creds: Credentials) -> list[Operation]:
+    from django.conf import settings
     from django.contrib.sessions.backends.cache import SessionStore as DjangoSession
     from django.test import RequestFactory, override_settings
-    from django.conf import settings
 
     from djwechat.jwt import tokens
     from djwechat.jwt.auth import _STATE_ATTR, authenticate_request
@@ -82,7 +84,10 @@ def _session_ops(creds: Credentials) -> list[Operation]:
         Operation("session load", "Django cache session load", lambda: DjangoSession(django_key).load()),
         Operation("authenticate request", "djwechat authenticate_request, strict", authenticate),
         Operation(
-            "authenticate request", "djwechat authenticate_request, SESSION_CACHE_SECONDS=1", authenticate, one_second
+            "authenticate request",
+            "djwechat authenticate_request, SESSION_CACHE_SECONDS=1",
+            authenticate,
+            one_second,
         ),
     ]
 
@@ -130,9 +135,15 @@ def _message_ops(factory: PushFactory) -> list[Operation]:
         return robot.crypto.encrypt_message(WeRoBotText(message=message, content=message.content))
 
     return [
-        Operation("message parse", "djwechat parse_xml + parse_message", lambda: parse_message(parse_xml(body, max_size=0))),
+        Operation(
+            "message parse",
+            "djwechat parse_xml + parse_message",
+            lambda: parse_message(parse_xml(body, max_size=0)),
+        ),
         Operation("message parse", "wechatpy parse_message", lambda: wechatpy_parse(body)),
-        Operation("message parse", "WeRoBot parse_xml + process_message", lambda: process_message(werobot_xml(body))),
+        Operation(
+            "message parse", "WeRoBot parse_xml + process_message", lambda: process_message(werobot_xml(body))
+        ),
         Operation(
             "reply render",
             "djwechat TextReply.render",
@@ -141,7 +152,9 @@ def _message_ops(factory: PushFactory) -> list[Operation]:
             ),
         ),
         Operation(
-            "reply render", "wechatpy create_reply().render", lambda: create_reply(wechatpy_msg.content, wechatpy_msg).render()
+            "reply render",
+            "wechatpy create_reply().render",
+            lambda: create_reply(wechatpy_msg.content, wechatpy_msg).render(),
         ),
         Operation(
             "reply render",
@@ -166,9 +179,19 @@ def _server_ops(factory: PushFactory) -> list[Operation]:
             query = dict(item.split("=", 1) for item in push.query.split("&"))
             return server.handle("POST", query, push.body.encode())  # type: ignore[attr-defined]
 
-        ops.append(Operation("whole push (incl. making it)", f"djwechat MessageServer.handle, {mode}", handle))
-    ops.append(Operation("whole push (incl. making it)", "making the push alone (plain)", lambda: factory.make("plain")))
-    ops.append(Operation("whole push (incl. making it)", "making the push alone (safe)", lambda: factory.make("safe")))
+        ops.append(
+            Operation("whole push (incl. making it)", f"djwechat MessageServer.handle, {mode}", handle)
+        )
+    ops.append(
+        Operation(
+            "whole push (incl. making it)", "making the push alone (plain)", lambda: factory.make("plain")
+        )
+    )
+    ops.append(
+        Operation(
+            "whole push (incl. making it)", "making the push alone (safe)", lambda: factory.make("safe")
+        )
+    )
     return ops
 
 
@@ -191,12 +214,22 @@ def _cache_ops() -> list[Operation]:
 
     return [
         Operation("cache round trip", "django-redis get", lambda: cache.get(PROBE_KEY)),
-        Operation("cache round trip", "django-redis get_many (2 keys)", lambda: cache.get_many([PROBE_KEY, "bench:x"])),
-        Operation("cache round trip", "django-redis add (new key)", lambda: cache.add(f"bench:add:{next(counter)}", 1, 60)),
+        Operation(
+            "cache round trip",
+            "django-redis get_many (2 keys)",
+            lambda: cache.get_many([PROBE_KEY, "bench:x"]),
+        ),
+        Operation(
+            "cache round trip",
+            "django-redis add (new key)",
+            lambda: cache.add(f"bench:add:{next(counter)}", 1, 60),
+        ),
         Operation("cache round trip", "django-redis set", lambda: cache.set("bench:inprocess", "x", 60)),
         Operation("cache round trip", "redis-py GET", lambda: raw.get(raw_key)),
         Operation(
-            "cache round trip", "redis-py SET NX EX", lambda: raw.set(cache.make_key(f"bench:nx:{next(counter)}"), 1, nx=True, ex=60)
+            "cache round trip",
+            "redis-py SET NX EX",
+            lambda: raw.set(cache.make_key(f"bench:nx:{next(counter)}"), 1, nx=True, ex=60),
         ),
         Operation("cache round trip", "PostgreSQL SELECT 1 (Django cursor)", query),
     ]
@@ -204,7 +237,60 @@ def _cache_ops() -> list[Operation]:
 
 def operations(creds: Credentials, factory: PushFactory) -> list[Operation]:
     """Every timed operation, grouped."""
-    return [*_token_ops(creds), *_session_ops(creds), *_message_ops(factory), *_server_ops(factory), *_cache_ops()]
+    return [
+        *_token_ops(creds),
+        *_session_ops(creds),
+        *_message_ops(factory),
+        *_server_ops(factory),
+        *_cache_ops(),
+    ]
+
+
+#: The operations whose cache and database round trips are counted.
+COUNTED = (
+    "djwechat MessageServer.handle, plain",
+    "djwechat MessageServer.handle, safe",
+    "djwechat authenticate_request, strict",
+    "djwechat authenticate_request, SESSION_CACHE_SECONDS=1",
+    "Django cache session load",
+    "simplejwt get_user (one query)",
+)
+
+
+def round_trips(ops: list[Operation], calls: int = 200) -> dict[str, tuple[float, float]]:
+    """Redis commands (a pipeline counts once) and SQL queries per call of the :data:`COUNTED` operations."""
+    import redis.client
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counted = {"n": 0}
+    originals = (redis.client.Redis.execute_command, redis.client.Pipeline.execute)
+
+    def command(self: object, *args: object, **kwargs: object) -> object:
+        counted["n"] += 1
+        return originals[0](self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def pipeline(self: object, *args: object, **kwargs: object) -> object:
+        counted["n"] += 1
+        return originals[1](self, *args, **kwargs)  # type: ignore[arg-type]
+
+    result = {}
+    redis.client.Redis.execute_command = command  # type: ignore[method-assign]
+    redis.client.Pipeline.execute = pipeline  # type: ignore[method-assign]
+    try:
+        for op in ops:
+            if op.name not in COUNTED:
+                continue
+            with op.context():
+                op.call()
+                counted["n"] = 0
+                with CaptureQueriesContext(connection) as queries:
+                    for _ in range(calls):
+                        op.call()
+            result[op.name] = (counted["n"] / calls, len(queries.captured_queries) / calls)
+    finally:
+        redis.client.Redis.execute_command, redis.client.Pipeline.execute = originals  # type: ignore[method-assign]
+    return result
 
 
 def measure(ops: list[Operation], *, rounds: int, seconds: float) -> dict[str, float]:

@@ -4,7 +4,9 @@ wrk drives one contender (distinct pushes, as in the measured runs) while py-spy
 worker (``--subprocesses``, non-blocking, idle threads left out: on-CPU stacks), and the worker
 CPU per request is read from ``/proc``.  The collapsed stacks are saved under
 ``bench/results/`` (feed them to any flame-graph tool) and summarised: the functions with the
-most samples on the stack (inclusive) and at its top (self).
+most samples on the stack (inclusive) and at its top (self).  ``--mode cpu`` (the default) keeps
+only the thread holding the GIL in each sample: where the Python CPU goes; ``--mode wall`` keeps
+every thread, waiting ones included.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -65,7 +68,9 @@ def summarise(collapsed: Path, top: int) -> str:
 
 def profile(args: argparse.Namespace) -> int:
     """Drive ``args.contender`` under ``args.config`` and sample the workers for ``args.seconds``."""
-    spy = shutil.which("py-spy")
+    spy = shutil.which(
+        "py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
     if spy is None:
         raise SystemExit("py-spy is not installed (it is in bench/requirements.txt)")
     contender = next((c for c in CONTENDERS if c.key == args.contender), None)
@@ -74,8 +79,9 @@ def profile(args: argparse.Namespace) -> int:
     creds = fixtures.prepare()
     factory = payloads.PushFactory()
     cached = "1" if contender.server == "cached" else "0"
-    server = Gunicorn(CONFIGS[args.config], 8040, {"BENCH_SESSION_CACHE_SECONDS": cached})
-    out = ROOT / "bench" / "results" / f"profile-{contender.key}-{args.config}.txt"
+    env = {"BENCH_SESSION_CACHE_SECONDS": cached, "BENCH_WECHAT_OVERRIDES": args.override}
+    server = Gunicorn(CONFIGS[args.config], int(os.environ.get("BENCH_PORT", "8040")), env)
+    out = ROOT / "bench" / "results" / f"profile-{contender.key}-{args.config}-{args.mode}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         server.wait_ready()
@@ -89,20 +95,51 @@ def profile(args: argparse.Namespace) -> int:
                 requests, contender, count=int(4000 * (args.seconds + 3)), factory=factory, creds=creds
             )
             load = subprocess.Popen(
-                [wrk_binary(), "-t1", f"-c{args.connections}", f"-d{args.seconds + 2}s", "-s", str(FEED),
-                 server.url, "--", str(requests), "1"],
+                [
+                    wrk_binary(),
+                    "-t1",
+                    f"-c{args.connections}",
+                    f"-d{args.seconds + 2}s",
+                    "-s",
+                    str(FEED),
+                    server.url,
+                    "--",
+                    str(requests),
+                    "1",
+                ],
                 stdout=subprocess.PIPE,
                 text=True,
             )
             time.sleep(1.0)
-            cpu_before = server.cpu_seconds()
-            subprocess.run(
-                [spy, "record", "--pid", str(server.pid), "--subprocesses", "--nonblocking", "--format", "raw",
-                 "--rate", str(args.rate), "--duration", str(args.seconds), "--output", str(out)],
-                check=True,
-                capture_output=True,
+            cpu_before = server.cpu_split()
+            if args.sampler == "py-spy":
+                subprocess.run(
+                    [
+                        spy,
+                        "record",
+                        "--pid",
+                        str(server.pid),
+                        "--subprocesses",
+                        "--nonblocking",
+                        "--format",
+                        "raw",
+                        *(["--gil"] if args.mode == "cpu" else ["--idle"]),
+                        "--rate",
+                        str(args.rate),
+                        "--duration",
+                        str(args.seconds),
+                        "--output",
+                        str(out),
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
+            else:
+                time.sleep(args.seconds)
+            user, system = (
+                after - before for after, before in zip(server.cpu_split(), cpu_before, strict=True)
             )
-            cpu = server.cpu_seconds() - cpu_before
+            cpu = user + system
             stdout, _ = load.communicate(timeout=args.seconds + 60)
     finally:
         server.stop()
@@ -112,6 +149,10 @@ def profile(args: argparse.Namespace) -> int:
     rps = data.get("requests", 0) / (data.get("duration_us", 1) / 1e6)
     print(f"{rps:.0f} req/s under sampling; non-2xx {data.get('non2xx')}; wraps {data.get('wraps')}")
     per_request = cpu / (rps * args.seconds) * 1e6 if rps else 0.0
-    print(f"worker CPU while sampled: {cpu:.2f} s = {per_request:.0f} us per request; stacks: {out}")
-    print(summarise(out, args.top))
+    print(
+        f"worker CPU while sampled: {cpu:.2f} s (user {user:.2f}, system {system:.2f}) = "
+        f"{per_request:.0f} us per request; stacks: {out}"
+    )
+    if args.sampler == "py-spy":
+        print(summarise(out, args.top))
     return 0

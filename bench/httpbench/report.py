@@ -10,13 +10,13 @@ from bench.httpbench.rounds import ConfigResult
 
 
 def round_ratios(result: ConfigResult, key: str, versus: tuple[str, ...] = (BARE,)) -> list[float]:
-    """Per round: rps of ``key`` over the best rps among ``versus`` in the same round."""
-    runs = result.runs
-    if key not in runs or any(v not in runs for v in versus):
+    """Per round: ``key``'s ratio to the bare view, over the best such ratio among ``versus``."""
+    ratios = result.ratios
+    if key not in ratios or any(v not in ratios for v in versus):
         return []
     return [
-        mine.rps / max(runs[v][i].rps for v in versus) if max(runs[v][i].rps for v in versus) else 0.0
-        for i, mine in enumerate(runs[key])
+        mine / max(ratios[v][i] for v in versus) if max(ratios[v][i] for v in versus) else 0.0
+        for i, mine in enumerate(ratios[key])
     ]
 
 
@@ -76,8 +76,18 @@ def detail_table(result: ConfigResult, contenders: tuple[Contender, ...]) -> str
 
 #: (what, contender, versus, target per configuration) - the goals the figures are read against.
 TARGETS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("OA plain vs the faster peer", "djwechat-plain", PUSH_PEERS["djwechat-plain"], "sync >= 0.6, threads >= 1.0"),
-    ("OA safe vs the faster peer", "djwechat-safe", PUSH_PEERS["djwechat-safe"], "sync >= 0.6, threads >= 1.0"),
+    (
+        "OA plain vs the faster peer",
+        "djwechat-plain",
+        PUSH_PEERS["djwechat-plain"],
+        "sync >= 0.6, threads >= 1.0",
+    ),
+    (
+        "OA safe vs the faster peer",
+        "djwechat-safe",
+        PUSH_PEERS["djwechat-safe"],
+        "sync >= 0.6, threads >= 1.0",
+    ),
     ("strict session vs bare + one GET", "jwt-strict", ("bare-get",), ">= 0.9"),
     ("strict session vs simplejwt (DB user)", "jwt-strict", ("simplejwt",), ">= 2.0"),
     ("1 s session cache vs bare", "jwt-cached", (BARE,), "sync >= 0.85, threads >= 0.9"),
@@ -95,11 +105,14 @@ def targets_table(results: list[ConfigResult]) -> str:
     return "\n".join(lines)
 
 
-def operations_table(micro: dict[str, float], groups: dict[str, str]) -> str:
-    """µs per operation, by group."""
-    lines = ["| operation | | µs |", "|---|---|---|"]
+def operations_table(
+    micro: dict[str, float], groups: dict[str, str], trips: dict[str, tuple[float, float]]
+) -> str:
+    """µs per operation, by group, with the Redis commands and SQL queries of the counted ones."""
+    lines = ["| operation | | µs | Redis commands / SQL queries per call |", "|---|---|---|---|"]
     for name, us in micro.items():
-        lines.append(f"| {groups[name]} | {name} | {us:,.1f} |")
+        counts = f"{trips[name][0]:.2f} / {trips[name][1]:.2f}" if name in trips else ""
+        lines.append(f"| {groups[name]} | {name} | {us:,.1f} | {counts} |")
     return "\n".join(lines)
 
 

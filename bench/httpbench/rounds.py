@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from bench.httpbench import payloads, verify, wrk
-from bench.httpbench.contenders import Contender
+from bench.httpbench.contenders import BARE, Contender
 from bench.httpbench.fixtures import Credentials
 from bench.httpbench.servers import Config, Gunicorn
 
@@ -31,6 +31,9 @@ class Plan:
     seconds: int
     warm_up_seconds: int
     connections: int
+    #: Run the bare view between every two contenders and divide by the mean of the two bare
+    #: runs around each contender; otherwise by the round's one bare run (A B C ... A B C ...).
+    bracket: bool = True
 
 
 @dataclass(slots=True)
@@ -38,8 +41,10 @@ class ConfigResult:
     """Everything measured under one worker configuration."""
 
     config: Config
-    #: key -> one :class:`wrk.WrkResult` per round.
+    #: key -> its :class:`wrk.WrkResult` of each round (the bare view: every run, when bracketed).
     runs: dict[str, list[wrk.WrkResult]] = field(default_factory=dict)
+    #: key -> per round, its requests per second over the bare view's (see :class:`Plan`).
+    ratios: dict[str, list[float]] = field(default_factory=dict)
     verification: list[str] = field(default_factory=list)
     #: server name -> peak RSS of each worker, MiB.
     rss_mib: dict[str, list[float]] = field(default_factory=dict)
@@ -59,6 +64,8 @@ def run_config(
 ) -> ConfigResult:
     """Measure ``contenders`` under ``config`` (A B C … A B C …, ``plan.rounds`` times)."""
     result = ConfigResult(config, load=(os.getloadavg()[0], 0.0))
+    bare = next(c for c in contenders if c.key == BARE)
+    others = tuple(c for c in contenders if c.key != BARE)
     wanted = {c.server for c in contenders}
     servers = {
         name: Gunicorn(config, port, {"BENCH_SESSION_CACHE_SECONDS": "1" if name == "cached" else "0"})
@@ -96,16 +103,37 @@ def run_config(
                 warm = drive(contender, plan.warm_up_seconds)
                 best_rps = max(best_rps, warm.rps)
             for round_no in range(plan.rounds):
-                for contender in contenders:
+                # Bracketed: the bare view runs before the first contender and after each one, so
+                # every ratio is taken against the bare runs on either side of it, seconds apart -
+                # a neighbour's load that comes and goes shifts both alike.
+                before = drive(bare, plan.seconds) if plan.bracket else None
+                if before is not None:
+                    result.runs.setdefault(BARE, []).append(before)
+                measured_round: dict[str, wrk.WrkResult] = {}
+                for contender in others if plan.bracket else contenders:
                     measured = drive(contender, plan.seconds)
                     best_rps = max(best_rps, measured.rps)
-                    result.runs.setdefault(contender.key, []).append(measured)
+                    measured_round[contender.key] = measured
                     log(
                         f"  [{config.name} round {round_no + 1}/{plan.rounds}] {contender.key:<20} "
                         f"{measured.rps:8.0f} req/s  p50 {measured.p50_ms:6.2f} ms  "
                         f"p99 {measured.p99_ms:7.2f} ms  cpu {measured.cpu_us_per_request:6.0f} us/req  "
                         f"non-2xx {measured.non2xx}"
                     )
+                    if before is not None:
+                        after = drive(bare, plan.seconds)
+                        result.runs.setdefault(BARE, []).append(after)
+                        result.ratios.setdefault(contender.key, []).append(
+                            measured.rps / (((before.rps + after.rps) / 2) or 1.0)
+                        )
+                        before = after
+                bare_rps = measured_round[BARE].rps if BARE in measured_round else 0.0
+                for key, measured in measured_round.items():
+                    result.runs.setdefault(key, []).append(measured)
+                    if before is None:
+                        result.ratios.setdefault(key, []).append(measured.rps / (bare_rps or 1.0))
+                if before is not None:
+                    result.ratios.setdefault(BARE, []).append(1.0)
         result.rss_mib = {name: server.peak_rss_mib() for name, server in servers.items()}
     finally:
         for server in servers.values():

@@ -71,7 +71,10 @@ class Gunicorn:
             if self._process.poll() is not None:
                 raise RuntimeError(f"gunicorn on port {self.port} exited with {self._process.returncode}")
             try:
-                if httpx.get(f"{self.url}/bare/", timeout=1.0).status_code == 200 and len(self.workers()) == 2:
+                if (
+                    httpx.get(f"{self.url}/bare/", timeout=1.0).status_code == 200
+                    and len(self.workers()) == 2
+                ):
                     return
             except httpx.HTTPError:
                 pass
@@ -104,16 +107,21 @@ class Gunicorn:
                     peaks.append(int(line.split()[1]) / 1024)
         return peaks
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time used so far by the workers (every thread), in seconds."""
-        total = 0
+    def cpu_split(self) -> tuple[float, float]:
+        """User and system CPU seconds used so far by the workers (every thread)."""
+        user = system = 0
         for pid in self.workers():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-        return total / CLOCK_TICKS
+            user += int(fields[11])  # utime and stime: fields 14 and 15 of proc(5)'s stat
+            system += int(fields[12])
+        return user / CLOCK_TICKS, system / CLOCK_TICKS
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by the workers."""
+        return sum(self.cpu_split())
 
     def stop(self) -> None:
         """Stop the master (gracefully, then for good) and reap it."""

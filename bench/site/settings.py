@@ -6,11 +6,14 @@ Environment (set by ``bench/httpbench``; the defaults suit a fresh machine):
 * ``BENCH_REDIS_URL`` and ``BENCH_KEY_PREFIX`` - the Redis cache and the prefix of every key the
   run writes (removed afterwards);
 * ``BENCH_SESSION_CACHE_SECONDS`` - djwechat's ``JWT.SESSION_CACHE_SECONDS`` (the harness runs a
-  second server of this site with ``1``).
+  second server of this site with ``1``);
+* ``BENCH_WECHAT_OVERRIDES`` - JSON merged into ``WECHAT`` one section deep, for experiments
+  (``profile --override '{"MESSAGES": {"HANDLER_BUDGET": 0}}'``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 
@@ -99,3 +102,6 @@ WECHAT = {
         "SESSION_CACHE_SECONDS": int(os.environ.get("BENCH_SESSION_CACHE_SECONDS", "0")),
     },
 }
+
+for _section, _values in json.loads(os.environ.get("BENCH_WECHAT_OVERRIDES", "{}")).items():
+    WECHAT[_section] = {**WECHAT.get(_section, {}), **_values} if isinstance(_values, dict) else _values
