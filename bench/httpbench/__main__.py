@@ -108,9 +108,9 @@ def bench(args: argparse.Namespace) -> int:
             + "; ".join(
                 f"{server} {', '.join(f'{m:.0f}' for m in mib)} MiB" for server, mib in r.rss_mib.items()
             )
-            + f"; load average {r.load[0]:.2f} -> {r.load[1]:.2f}"
             for r in results
         ),
+        report.noise_lines(results),
     ]
     markdown = "\n\n".join(sections) + "\n"
     print("\n" + markdown)

@@ -207,6 +207,14 @@ def _cache_ops() -> list[Operation]:
     counter = itertools.count()
     cache.set("bench:inprocess", "x", 60)
 
+    def pipeline() -> object:
+        n = next(counter)
+        batch = raw.pipeline(transaction=False)
+        batch.set(cache.make_key(f"bench:nx:{n}:a"), 1, nx=True, ex=60)
+        batch.set(cache.make_key(f"bench:nx:{n}:b"), 1, nx=True, ex=60)
+        batch.get(raw_key)
+        return batch.execute()
+
     def query() -> object:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -231,17 +239,22 @@ def _cache_ops() -> list[Operation]:
             "redis-py SET NX EX",
             lambda: raw.set(cache.make_key(f"bench:nx:{next(counter)}"), 1, nx=True, ex=60),
         ),
+        Operation("cache round trip", "redis-py pipeline: SET NX EX, SET NX EX, GET", pipeline),
         Operation("cache round trip", "PostgreSQL SELECT 1 (Django cursor)", query),
     ]
 
 
 def operations(creds: Credentials, factory: PushFactory) -> list[Operation]:
     """Every timed operation, grouped."""
+    from bench.httpbench.wsgi_ops import pieces_ops, wsgi_ops
+
     return [
         *_token_ops(creds),
         *_session_ops(creds),
         *_message_ops(factory),
         *_server_ops(factory),
+        *wsgi_ops(creds, factory),
+        *pieces_ops(creds),
         *_cache_ops(),
     ]
 
@@ -250,6 +263,7 @@ def operations(creds: Credentials, factory: PushFactory) -> list[Operation]:
 COUNTED = (
     "djwechat MessageServer.handle, plain",
     "djwechat MessageServer.handle, safe",
+    "jwt-strict",
     "djwechat authenticate_request, strict",
     "djwechat authenticate_request, SESSION_CACHE_SECONDS=1",
     "Django cache session load",
@@ -293,14 +307,18 @@ def round_trips(ops: list[Operation], calls: int = 200) -> dict[str, tuple[float
     return result
 
 
-def measure(ops: list[Operation], *, rounds: int, seconds: float) -> dict[str, float]:
-    """Median µs per call of each operation over ``rounds`` interleaved rounds of ``seconds`` each."""
-    samples: dict[str, list[float]] = {op.name: [] for op in ops}
+def measure(ops: list[Operation], *, rounds: int, seconds: float) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU µs per call of each operation over ``rounds`` interleaved rounds.
+
+    CPU is the process's (every thread: the guard's pool included), so on a busy machine it
+    moves less than wall time, which also counts the waits for a core.
+    """
+    samples: dict[str, list[tuple[float, float]]] = {op.name: [] for op in ops}
     for _ in range(rounds):
         for op in ops:
             with op.context():
                 op.call()  # warm: first call after a setting change misses on purpose
-                calls, started = 0, time.perf_counter()
+                calls, started, cpu_started = 0, time.perf_counter(), time.process_time()
                 deadline = started + seconds
                 while True:
                     for _ in range(20):
@@ -309,5 +327,9 @@ def measure(ops: list[Operation], *, rounds: int, seconds: float) -> dict[str, f
                     now = time.perf_counter()
                     if now >= deadline:
                         break
-            samples[op.name].append((now - started) / calls * 1e6)
-    return {name: statistics.median(values) for name, values in samples.items()}
+                cpu = time.process_time() - cpu_started
+            samples[op.name].append(((now - started) / calls * 1e6, cpu / calls * 1e6))
+    return {
+        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        for name, values in samples.items()
+    }

@@ -106,13 +106,29 @@ def targets_table(results: list[ConfigResult]) -> str:
 
 
 def operations_table(
-    micro: dict[str, float], groups: dict[str, str], trips: dict[str, tuple[float, float]]
+    micro: dict[str, tuple[float, float]], groups: dict[str, str], trips: dict[str, tuple[float, float]]
 ) -> str:
-    """µs per operation, by group, with the Redis commands and SQL queries of the counted ones."""
-    lines = ["| operation | | µs | Redis commands / SQL queries per call |", "|---|---|---|---|"]
-    for name, us in micro.items():
+    """Wall and CPU µs per operation, by group, with the Redis commands and SQL queries of some."""
+    lines = [
+        "| operation | | wall µs | CPU µs | Redis commands / SQL queries per call |",
+        "|---|---|---|---|---|",
+    ]
+    for name, (wall, cpu) in micro.items():
         counts = f"{trips[name][0]:.2f} / {trips[name][1]:.2f}" if name in trips else ""
-        lines.append(f"| {groups[name]} | {name} | {us:,.1f} | {counts} |")
+        lines.append(f"| {groups[name]} | {name} | {wall:,.1f} | {cpu:,.1f} | {counts} |")
+    return "\n".join(lines)
+
+
+def noise_lines(results: list[ConfigResult]) -> str:
+    """How much the bare view itself moved during each configuration: the run's noise."""
+    lines = []
+    for result in results:
+        bare = sorted(run.rps for run in result.runs.get(BARE, []))
+        if bare:
+            lines.append(
+                f"- {result.config.label}: bare view over {len(bare)} runs {statistics.median(bare):,.0f} req/s "
+                f"(min {bare[0]:,.0f}, max {bare[-1]:,.0f}); load average {result.load[0]:.2f} -> {result.load[1]:.2f}"
+            )
     return "\n".join(lines)
 
 
@@ -137,7 +153,7 @@ def chart(results: list[ConfigResult], contenders: tuple[Contender, ...], path: 
     ax.set_yticklabels([("▶ " if c.ours else "") + c.label for c in rows], fontsize=8)
     ax.invert_yaxis()
     ax.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_xlabel("requests per second / bare Django view in the same round (median of rounds)")
+    ax.set_xlabel("requests per second / the bare Django view run around it (median of rounds)")
     ax.set_title("gunicorn + wrk, PostgreSQL + Redis (▶ = djwechat)", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
