@@ -30,6 +30,15 @@ class Contender:
 
 BARE = "bare"
 
+
+def _push(key: str, label: str, path: str, mode: str, *, ours: bool = False) -> Contender:
+    return Contender(key, label, path, kind="push", mode=mode, ours=ours)
+
+
+def _session(key: str, label: str, path: str, server: Server = "main") -> Contender:
+    return Contender(key, label, path, auth="djwechat", server=server, ours=True)
+
+
 CONTENDERS: tuple[Contender, ...] = (
     Contender(BARE, "bare Django JSON view", "/bare/"),
     Contender("bare-get", "bare view + exactly one cache GET (the limit)", "/bare-cache-get/"),
@@ -42,42 +51,15 @@ CONTENDERS: tuple[Contender, ...] = (
         auth="simplejwt",
     ),
     Contender("django-session", "Django session on Redis (+ user query)", "/django-session/", auth="django"),
-    Contender(
-        "jwt-strict",
-        "djwechat JWT session, strict",
-        "/djwechat-session/",
-        auth="djwechat",
-        ours=True,
-    ),
-    Contender(
-        "jwt-cached",
-        "djwechat JWT session, SESSION_CACHE_SECONDS=1",
-        "/djwechat-session/",
-        auth="djwechat",
-        server="cached",
-        ours=True,
-    ),
-    Contender("jwt-drf", "djwechat DRF JWTAuthentication", "/drf/djwechat/", auth="djwechat", ours=True),
-    Contender("werobot-plain", "WeRoBot, plain", "/werobot/plain/", kind="push", mode="plain"),
-    Contender("wechatpy-plain", "wechatpy, plain", "/wechatpy/plain/", kind="push", mode="plain"),
-    Contender(
-        "djwechat-plain",
-        "djwechat /wechat/<app>/, plain",
-        "/wechat/plain/",
-        kind="push",
-        mode="plain",
-        ours=True,
-    ),
-    Contender("werobot-safe", "WeRoBot, safe mode", "/werobot/safe/", kind="push", mode="safe"),
-    Contender("wechatpy-safe", "wechatpy, safe mode", "/wechatpy/safe/", kind="push", mode="safe"),
-    Contender(
-        "djwechat-safe",
-        "djwechat /wechat/<app>/, safe mode",
-        "/wechat/safe/",
-        kind="push",
-        mode="safe",
-        ours=True,
-    ),
+    _session("jwt-strict", "djwechat JWT session, strict", "/djwechat-session/"),
+    _session("jwt-cached", "djwechat JWT session, SESSION_CACHE_SECONDS=1", "/djwechat-session/", "cached"),
+    _session("jwt-drf", "djwechat DRF JWTAuthentication", "/drf/djwechat/"),
+    _push("werobot-plain", "WeRoBot, plain", "/werobot/plain/", "plain"),
+    _push("wechatpy-plain", "wechatpy, plain", "/wechatpy/plain/", "plain"),
+    _push("djwechat-plain", "djwechat /wechat/<app>/, plain", "/wechat/plain/", "plain", ours=True),
+    _push("werobot-safe", "WeRoBot, safe mode", "/werobot/safe/", "safe"),
+    _push("wechatpy-safe", "wechatpy, safe mode", "/wechatpy/safe/", "safe"),
+    _push("djwechat-safe", "djwechat /wechat/<app>/, safe mode", "/wechat/safe/", "safe", ours=True),
 )
 
 #: Peers of each djwechat push row: its ratio to the faster of them is reported too.
