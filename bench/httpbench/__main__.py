@@ -80,13 +80,14 @@ def bench(args: argparse.Namespace) -> int:
     started = time.time()
     results = []
     try:
-        for name in args.configs.split(","):
+        for name in filter(None, args.configs.split(",")):
             config = CONFIGS[name]
             _log(f"== {config.label}: {plan.rounds} round(s) x {len(chosen)} contenders x {plan.seconds:g} s")
             results.append(
                 run_config(config, chosen, creds, factory, plan=plan, ports=(port, port + 1), log=_log)
             )
         ops = inprocess.operations(creds, factory)
+        load_before = os.getloadavg()[0]
         micro = inprocess.measure(ops, rounds=1 if args.smoke else 5, seconds=0.02 if args.smoke else 0.25)
         trips = inprocess.round_trips(ops, calls=20 if args.smoke else 200)
     finally:
@@ -102,6 +103,7 @@ def bench(args: argparse.Namespace) -> int:
         report.ratios_table(results, chosen),
         *(report.detail_table(r, chosen) for r in results),
         report.targets_table(results),
+        f"In process (load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}):",
         report.operations_table(micro, groups, trips),
         "\n".join(
             f"- {r.config.label}: peak RSS per worker "
@@ -118,10 +120,14 @@ def bench(args: argparse.Namespace) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"http-{stamp}.md").write_text(markdown)
     raw = {
-        r.config.name: {key: [asdict(run) for run in runs] for key, runs in r.runs.items()} for r in results
+        r.config.name: {
+            "runs": {key: [asdict(run) for run in runs] for key, runs in r.runs.items()},
+            "ratios": r.ratios,
+        }
+        for r in results
     }
     (RESULTS / f"http-{stamp}.json").write_text(
-        json.dumps({"runs": raw, "operations_us": micro, "round_trips": trips}, indent=1)
+        json.dumps({"configs": raw, "operations_us": micro, "round_trips": trips}, indent=1)
     )
     if args.chart:
         report.chart(results, chosen, Path(args.chart))
@@ -144,7 +150,9 @@ def main() -> int:
     run = sub.add_parser("run", help="measure (the default)")
     for p in (parser, run):
         p.add_argument("--smoke", action="store_true", help="one short round: shows the harness works")
-        p.add_argument("--configs", default="sync,gthread", help="comma-separated: sync, gthread")
+        p.add_argument(
+            "--configs", default="sync,gthread", help="comma-separated: sync, gthread ('' = in-process only)"
+        )
         p.add_argument("--rounds", type=int, default=5)
         p.add_argument("--seconds", type=int, default=2, help="whole seconds per contender per round")
         p.add_argument("--connections", type=int, default=8)

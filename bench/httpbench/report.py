@@ -149,6 +149,8 @@ def chart(results: list[ConfigResult], contenders: tuple[Contender, ...], path: 
         bars = ax.barh(positions, values, height=height, label=result.config.label, color=shades[i % 3])
         for bar, value in zip(bars, values, strict=True):
             ax.text(value + 0.01, bar.get_y() + bar.get_height() / 2, f"{value:.2f}", va="center", fontsize=7)
+    highest = max((median_ratio(r, c.key) or 0.0 for r in results for c in rows), default=1.0)
+    ax.set_xlim(0, max(1.05, highest + 0.15))
     ax.set_yticks([n + height * (len(results) - 1) / 2 for n in range(len(rows))])
     ax.set_yticklabels([("▶ " if c.ours else "") + c.label for c in rows], fontsize=8)
     ax.invert_yaxis()
