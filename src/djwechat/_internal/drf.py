@@ -17,6 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from djwechat._internal.debug import protect_error_pages
 from djwechat._internal.responses import logger
 from djwechat.exceptions import BodyTooLargeError, WeChatError
 
@@ -112,6 +113,11 @@ class JSONAPIView(APIView):
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        # An unexpected error's report must not show WeChat secrets, even with DEBUG on.
+        protect_error_pages(request._request)
+        super().initial(request, *args, **kwargs)
 
     def permission_denied(
         self, request: Any, message: str | None = None, code: str | None = None

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from djwechat._internal.debug import protect_error_pages
 from djwechat.exceptions import ThrottledError, WeChatError
 
 logger = logging.getLogger("djwechat")
@@ -37,10 +38,15 @@ def error_response(exc: WeChatError) -> JsonResponse:
 
 
 def json_errors(view: ViewFunc) -> ViewFunc:
-    """Decorate a plain Django view so that any :class:`WeChatError` becomes a JSON error answer."""
+    """Decorate a plain Django view so that any :class:`WeChatError` becomes a JSON error answer.
+
+    Any other exception is a 500 whose error report hides WeChat secrets
+    (:func:`~djwechat._internal.debug.protect_error_pages`).
+    """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        protect_error_pages(request)
         try:
             return view(request, *args, **kwargs)
         except WeChatError as exc:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from django.views.decorators.debug import sensitive_variables
+
 from djwechat.client import api
 from djwechat.client.base import ClientBase
 from djwechat.client.concurrency import run_sync
@@ -44,6 +46,7 @@ class WeChatClient(ClientBase):
         """Close the HTTP connection pool."""
         self.session.close()
 
+    @sensitive_variables()
     def _run(self, call: api.APICall[T]) -> T:
         return run_sync(self._perform(call))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from djwechat import jwt
 from djwechat.accounts.signals import login_succeeded
@@ -33,6 +34,7 @@ class LoginResult:
         return self.context.is_new_user
 
 
+@sensitive_variables()
 def complete_login(
     request: Any, ctx: LoginContext, *, session_data: Mapping[str, Any] | None = None
 ) -> LoginResult:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.contrib.auth import get_user_model
+from django.views.decorators.debug import sensitive_variables
 
 from djwechat._internal.datacrypt import decrypt_data
 from djwechat._internal.signing import verify_rawdata_signature
@@ -77,6 +78,7 @@ class PhoneNumber:
         }
 
 
+@sensitive_variables()
 def miniprogram_login(
     request: Any,
     alias: str,
@@ -154,6 +156,7 @@ def _user_data_inputs(encrypted_data: Any, iv: Any, raw_data: Any, signature: An
     return values
 
 
+@sensitive_variables()
 def open_user_data(
     app: AppSettings,
     session_key: str,
@@ -188,6 +191,7 @@ def open_user_data(
     return data
 
 
+@sensitive_variables()
 def _decrypt(app: AppSettings, session_key: str, encrypted_data: str, iv: str) -> dict[str, Any]:
     try:
         return decrypt_data(
@@ -206,6 +210,7 @@ def _decrypt(app: AppSettings, session_key: str, encrypted_data: str, iv: str) -
 # --------------------------------------------------------------------------- phone number
 
 
+@sensitive_variables()
 def miniprogram_phone_number(
     request: Any, alias: str, *, code: Any = None, encrypted_data: Any = None, iv: Any = None
 ) -> PhoneNumber:
