@@ -191,3 +191,27 @@ def test_malformed_phone_requests_are_400(
 def test_get_is_405(client: Client, access: str) -> None:
     response = client.get(PHONE_URL, HTTP_AUTHORIZATION=f"Bearer {access}")
     assert error_of(response) == (405, "method_not_allowed")
+
+
+def test_a_password_user_without_an_identity_cannot_spend_a_phone_code(
+    client: Client, sim: SimulatorControl, mp: AppSettings, login: Login
+) -> None:
+    """Without an openid WeChat would not check whose code it is: refused before the call,
+    so the code is not spent and its owner can still use it."""
+    User.objects.create_user(username="mallory", password="correct horse battery")
+    token = client.post(
+        "/auth/token/",
+        {"username": "mallory", "password": "correct horse battery"},
+        content_type="application/json",
+    ).json()["access"]
+    victim = sim.create_user("phone-victim", phone_number="13900000001")
+    code = sim.mint_code(mp.app_id, victim.id, "phone")
+
+    assert error_of(ask(client, token, {"code": code})) == (403, "identity_required")
+    assert sim.calls(PHONE_API) == []
+    assert User.objects.get(username="mallory").phone_number == ""
+
+    owner = login(victim).json()["access"]
+    response = ask(client, owner, {"code": code})
+    assert response.status_code == 200, response.content
+    assert response.json()["phone_number"] == "13900000001"

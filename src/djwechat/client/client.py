@@ -71,7 +71,11 @@ class WeChatClient(ClientBase):
         return self._run(api.code_to_session(self.app, js_code))
 
     def get_phone_number(self, code: str, *, openid: str | None = None) -> PhoneInfo:
-        """Exchange a phone-number button code for the number; ``openid`` lets WeChat check its owner."""
+        """Exchange a phone-number button code for the number; ``openid`` lets WeChat check its owner.
+
+        Without ``openid`` WeChat answers any valid code, whoever obtained it: pass the openid of
+        the user the number is for.
+        """
         return self._run(api.phone_number(code, openid=openid))
 
     # ------------------------------------------------------------------ OAuth (website and Official Account H5)

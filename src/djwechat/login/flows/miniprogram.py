@@ -34,6 +34,7 @@ from djwechat.exceptions import (
     AuthError,
     BadRequestError,
     CryptoError,
+    IdentityRequiredError,
     InvalidCodeError,
     InvalidSignatureError,
     SessionKeyError,
@@ -225,7 +226,10 @@ def miniprogram_phone_number(
     :class:`~djwechat.exceptions.BadRequestError` for malformed input,
     :class:`~djwechat.exceptions.SessionKeyError` when the session has no session_key of this
     app (it was not started by a Mini Program login) or the data does not open with it,
-    :class:`~djwechat.exceptions.InvalidCodeError` for a code issued to another user, the
+    :class:`~djwechat.exceptions.IdentityRequiredError` for a code from a user with no identity
+    in this app (refused before the code is spent: without an openid WeChat would not check
+    whose code it is), :class:`~djwechat.exceptions.InvalidCodeError` for a code issued to
+    another user, the
     client's errors for the code, and :class:`~djwechat.exceptions.UpstreamError` when WeChat
     answers the code with something that is not a phone number (decrypted data that holds none
     is a ``BadRequestError``).
@@ -238,10 +242,14 @@ def miniprogram_phone_number(
     if code not in (None, ""):
         phone_code = inputs.code(code)
         openid = _openid(session, app, user)
+        if openid is None:
+            raise IdentityRequiredError(
+                "Log in with this Mini Program first: a phone code is only accepted from its WeChat user."
+            )
         try:
             info = get_client(alias).get_phone_number(phone_code, openid=openid)
         except APIError as exc:
-            if exc.errcode != _INVALID_OPENID or openid is None:
+            if exc.errcode != _INVALID_OPENID:
                 raise
             # WeChat checked the code against the caller's openid: it was issued to someone else.
             raise InvalidCodeError(
