@@ -215,3 +215,18 @@ def test_a_password_user_without_an_identity_cannot_spend_a_phone_code(
     response = ask(client, owner, {"code": code})
     assert response.status_code == 200, response.content
     assert response.json()["phone_number"] == "13900000001"
+
+
+def test_phone_codes_are_throttled_per_user_before_wechat_is_called(
+    client: Client, access: str, sim: SimulatorControl, mp: AppSettings, login: Login, settings: Any
+) -> None:
+    """Garbage codes cost one WeChat call each: a user gets LOGIN.THROTTLE_RATE of them."""
+    settings.WECHAT = {**settings.WECHAT, "LOGIN": {**settings.WECHAT["LOGIN"], "THROTTLE_RATE": "3/minute"}}
+    answers = [ask(client, access, {"code": f"{index:032x}"}) for index in range(6)]
+    assert [a.status_code for a in answers] == [400, 400, 400, 429, 429, 429]
+    assert int(answers[-1]["Retry-After"]) >= 1
+    assert len(sim.calls(PHONE_API)) == 3
+    # Per user: another user's phone requests still reach WeChat.
+    other = login(sim.create_user("phone-other")).json()["access"]
+    assert ask(client, other, {"code": "f" * 32}).status_code == 400
+    assert len(sim.calls(PHONE_API)) == 4

@@ -1,4 +1,5 @@
-"""Attempt counters on the shared cache: login throttling for every login endpoint.
+"""Attempt counters on the shared cache: login throttling for every login endpoint, and a per-user
+limit for every endpoint that calls WeChat on behalf of a logged-in user.
 
 A sliding-window counter per (scope, identity): attempts are counted in fixed windows, and the
 limit applies to the current window's count plus the previous window's count weighted by how
@@ -107,3 +108,16 @@ def throttle_login(request: Any, account: str | None) -> None:
     throttle("login-ip", client_ip(request) or "unknown", login.throttle_rate)
     if account:
         throttle("login-account", account.strip().casefold(), login.account_throttle_rate)
+
+
+def throttle_user(user: Any, action: str) -> None:
+    """Count one ``action`` of a logged-in ``user``; raise :class:`ThrottledError` over the login rate.
+
+    Call it at the start of every endpoint that spends a WeChat call on behalf of a logged-in
+    user (exchanging a phone code, linking an identity …), before anything is checked: each
+    such call counts against the app's WeChat quota, so one user must not be able to make
+    them without bound.  The limit is ``LOGIN.THROTTLE_RATE`` per user and ``action`` (each
+    action counts on its own); ``None`` turns it off.  Raises :class:`ThrottledError` (429
+    with ``Retry-After``).
+    """
+    throttle(f"user-{action}", str(user.pk), get_settings().login.throttle_rate)

@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from djwechat._internal.datacrypt import decrypt_data
 from djwechat._internal.signing import verify_rawdata_signature
-from djwechat._internal.throttling import throttle, throttle_login
+from djwechat._internal.throttling import throttle, throttle_login, throttle_user
 from djwechat.accounts.models import Identity
 from djwechat.client import PhoneInfo, get_client
 from djwechat.conf import AppSettings, get_settings
@@ -223,6 +223,8 @@ def miniprogram_phone_number(
     The number is saved in the user's ``phone_number`` field when the user model has one.
 
     Raises :class:`~djwechat.exceptions.AuthError` without a logged-in user,
+    :class:`~djwechat.exceptions.ThrottledError` over ``LOGIN.THROTTLE_RATE`` requests of the
+    user (:func:`~djwechat._internal.throttling.throttle_user`),
     :class:`~djwechat.exceptions.BadRequestError` for malformed input,
     :class:`~djwechat.exceptions.SessionKeyError` when the session has no session_key of this
     app (it was not started by a Mini Program login) or the data does not open with it,
@@ -238,6 +240,7 @@ def miniprogram_phone_number(
     user = getattr(request, "jwt_user", None)
     if user is None:
         raise AuthError()
+    throttle_user(user, "miniprogram-phone")
     session = getattr(request, "jwt_session", None) or {}
     if code not in (None, ""):
         phone_code = inputs.code(code)
