@@ -98,6 +98,8 @@ SMALL_BODIES: Final[tuple[bytes, ...]] = (
     b"code=abc&username=alice&password=x&all=1",
     b'--BoUnDaRy\r\nContent-Disposition: form-data; name="code"\r\n\r\nabc\r\n--BoUnDaRy--\r\n',
     b"<xml><code><![CDATA[abc]]></code></xml>",
+    b'<?xml version="1.0" encoding="x-evil"?><xml><code>abc</code></xml>',
+    b'<?xml version="1.0" encoding="base64"?><xml/>',
     b"\xff\xfe\x00garbage",
 )
 
