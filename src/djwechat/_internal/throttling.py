@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from typing import Any, Final
 
 from django.core.cache import caches
@@ -96,18 +97,29 @@ def throttle(scope: str, ident: str, rate: str | None) -> None:
     raise ThrottledError(wait=max(1, math.ceil(wait_fraction * period)))
 
 
-def throttle_login(request: Any, account: str | None) -> None:
+def throttle_login(request: Any, account: str | None, *, user_pk: Any = None) -> None:
     """Apply the login limits: ``LOGIN.THROTTLE_RATE`` per client IP, ``ACCOUNT_THROTTLE_RATE`` per account.
 
     Call it at the start of every login endpoint, before any password check or WeChat call.
-    ``account`` is whatever names the account being tried (a username, an email, a WeChat
-    code's app alias …); it is compared case-insensitively.  ``None`` skips the per-account
-    limit.  Raises :class:`ThrottledError` (429 with ``Retry-After``).
+    ``account`` is whatever the client named the account with (a username, an email …),
+    normalised (NFKC, surrounding spaces, case) before it is counted; ``None`` skips it.
+    ``user_pk`` is the primary key of the account that name resolves to, when it resolves to
+    one: it is counted too, so that ``alice`` and ``alice@example.com`` share one rate.  A
+    request must pass every count.  A name that resolves to no account is counted exactly
+    like one that does, so the limits do not tell whether an account exists.  Raises
+    :class:`ThrottledError` (429 with ``Retry-After``).
+
+    The trade-off of any per-account limit stays: whoever knows an account's name can use up
+    its attempts and keep its owner's password logins waiting (never longer than the rate's
+    period after the attempts stop); the per-IP limit bounds how fast one client can do it.
     """
     login = get_settings().login
     throttle("login-ip", client_ip(request) or "unknown", login.throttle_rate)
     if account:
-        throttle("login-account", account.strip().casefold(), login.account_throttle_rate)
+        normalised = unicodedata.normalize("NFKC", account).strip().casefold()
+        throttle("login-account", normalised, login.account_throttle_rate)
+    if user_pk is not None:
+        throttle("login-user", str(user_pk), login.account_throttle_rate)
 
 
 def throttle_user(user: Any, action: str) -> None:

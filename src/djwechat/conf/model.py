@@ -114,7 +114,8 @@ class LoginSettings:
     #: Per-client (IP) login rate, a DRF rate such as ``"30/minute"``, and per-user rate of the
     #: endpoints that call WeChat for a logged-in user (phone numbers); ``None`` disables both.
     throttle_rate: str | None = "30/minute"
-    #: Per-account login rate (username / openid); ``None`` disables it.
+    #: Per-account login rate (the login string and the account it names / the openid); ``None``
+    #: disables it.
     account_throttle_rate: str | None = "30/minute"
     #: Seconds a website QR login ticket stays valid.
     qr_ticket_seconds: int = 300
