@@ -195,6 +195,10 @@ def main() -> int:
         "LOGIN_THROTTLE_RATE": "none",
         "WECHAT_API_BASE_URL": sim_url,
         "WECHAT_OPEN_BASE_URL": sim_url,
+        # With DEBUG=0 the example site uses no published default: it is given everything.
+        "SECRET_KEY": "bench-" + os.urandom(24).hex(),
+        "WECHAT_MP_APP_ID": MP_APP_ID,
+        "WECHAT_MP_APP_SECRET": MP_SECRET,
         "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
     }
     if server:
