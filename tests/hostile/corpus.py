@@ -44,6 +44,7 @@ WRONG_VALUES: Final[tuple[Any, ...]] = (
     "\u0000",
     "a\u0000b",
     "\ud800",  # a lone surrogate: valid JSON escape, not encodable as UTF-8
+    "abc\n",  # "^…$" would let the newline through
     "x" * 70_000,
     "小程序",
     "' OR '1'='1",

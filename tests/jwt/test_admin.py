@@ -18,7 +18,7 @@ from django.test import Client
 import jwt
 from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
-from djwechat.jwt.record_cache import CACHE_KEY_PREFIX
+from djwechat.jwt.record_cache import record_key
 from tests.jwt.conftest import API, assert_refused
 
 pytestmark = [pytest.mark.urls("tests.jwt.admin_urls"), pytest.mark.django_db]
@@ -177,7 +177,7 @@ def test_revoke_action_ends_the_sessions_like_logout(
         assert api.get("/auth/me/", pair["access"]).status_code == 200
     target = JWTSession.objects.get(session_key=session_key_of(pairs[0]))
     assert target.user_id == user.pk
-    assert cache.get(CACHE_KEY_PREFIX + target.session_key) is not None
+    assert cache.get(record_key(target.session_key)) is not None
 
     response = admin_client.post(
         CHANGELIST,
@@ -189,7 +189,7 @@ def test_revoke_action_ends_the_sessions_like_logout(
     assert_clean(secrets, response.content.decode(), *(url for url, _ in response.redirect_chain))
 
     assert not JWTSession.objects.filter(pk=target.pk).exists()
-    assert cache.get(CACHE_KEY_PREFIX + target.session_key) is None
+    assert cache.get(record_key(target.session_key)) is None
     assert SessionStore(target.session_key).load_record() is None
     assert_refused(api.get("/auth/me/", pairs[0]["access"]), "session_revoked")
     for pair in pairs[1:]:

@@ -30,7 +30,7 @@ MAX_DEPTH: Final = 16
 # XML 1.0 forbids these characters anywhere, CDATA included; a reply containing one would be
 # rejected by WeChat as malformed, so they are dropped when rendering.
 _ILLEGAL_XML_CHARS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_TAG_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_TAG_RE: Final = re.compile(r"\A[A-Za-z_][A-Za-z0-9_.-]*\Z")
 #: The ``encoding`` of an XML declaration (which may only follow a byte-order mark).
 _DECLARED_ENCODING: Final = re.compile(
     rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])(.*?)\1", re.DOTALL

@@ -42,7 +42,7 @@ from djwechat.conf.model import (
 
 __all__ = ["SCHEMAS", "parse_settings"]
 
-_ENCODING_AES_KEY_RE: Final = re.compile(r"^[A-Za-z0-9]{43}$")
+_ENCODING_AES_KEY_RE: Final = re.compile(r"\A[A-Za-z0-9]{43}\Z")
 
 _APP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
     "TYPE": ("type", choice(*APP_TYPES)),

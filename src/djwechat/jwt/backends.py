@@ -208,7 +208,9 @@ class SessionStore(DBStore):
         cache = record_cache.shared_cache()
         try:
             if not cache.add(
-                f"{self.cache_key_prefix}seen:{record.session_key}", 1, timeout=max(1, interval)
+                f"{self.cache_key_prefix}seen:{record_cache.cache_name(record.session_key)}",
+                1,
+                timeout=max(1, interval),
             ):
                 return False
         except Exception:

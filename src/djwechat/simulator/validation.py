@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 #: Shape of app ids, user ids and Open Platform account names.
-ID_RE: Final = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+ID_RE: Final = re.compile(r"\A[A-Za-z0-9_.@-]{1,64}\Z")
 #: Longest string field accepted.
 MAX_STRING: Final = 2048
 
