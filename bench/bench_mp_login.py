@@ -22,72 +22,23 @@ cache).  With ``DATABASE_URL`` and ``REDIS_URL`` set it uses PostgreSQL (databas
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from _support import MP_APP_ID, MP_SECRET, PYTHON, ROOT, free_port, process, site_env, wait_until_up
+
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 USERS = 20
 #: Codes minted per row: more than a row can use in BENCH_SECONDS on a small machine.
 CODES = int(os.environ.get("BENCH_CODES", "1500"))
-MP_APP_ID = "wxdemo0mp000000001"
-MP_SECRET = "demo-mp-secret-0000000000000001"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, deadline: float = 20.0) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def bench_database(url: str) -> str:
-    """A fresh PostgreSQL database of the benchmark's own (the example site's migrations)."""
-    import psycopg
-
-    name = os.environ.get("BENCH_DB_NAME", "djwechat_bench_mp_login")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def mint(sim: httpx.Client, user_ids: list[str], count: int) -> list[str]:
@@ -183,34 +134,9 @@ def run_in_process(env: dict[str, str], codes: list[str]) -> dict[str, Any]:
 
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="djwechat-bench-"))
-    server = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
     sim_port, site_port = free_port(), free_port()
     sim_url, site_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{site_port}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        "DJANGO_SETTINGS_MODULE": "example.settings",
-        "DEBUG": "0",
-        "DJWECHAT_LOG_LEVEL": "WARNING",
-        "LOGIN_THROTTLE_RATE": "none",
-        "WECHAT_API_BASE_URL": sim_url,
-        "WECHAT_OPEN_BASE_URL": sim_url,
-        # With DEBUG=0 the example site uses no published default: it is given everything.
-        "SECRET_KEY": "bench-" + os.urandom(24).hex(),
-        "WECHAT_MP_APP_ID": MP_APP_ID,
-        "WECHAT_MP_APP_SECRET": MP_SECRET,
-        "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
-    }
-    if server:
-        env["DATABASE_URL"] = bench_database(os.environ["DATABASE_URL"])
-        label = "PostgreSQL + Redis"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-        env.pop("REDIS_URL", None)
-        label = "SQLite file + database cache"
-    manage = [PYTHON, str(ROOT / "example" / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "createcachetable"], env=env, cwd=ROOT, check=True)
+    env, label = site_env(tmp, sim_url, os.environ.get("BENCH_DB_NAME", "djwechat_bench_mp_login"))
 
     sim_cmd = [PYTHON, "-m", "djwechat.simulator", "--port", str(sim_port), "--quiet", "--allow-production"]
     gunicorn = [

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "djwechat.accounts",
     "djwechat.jwt",
     "example.users",
+    "example.pages",
 ]
 if DEBUG:
     # The fake WeChat and its commands (wechat_simulator, wechat_push, wechat_demo): development only.
@@ -116,6 +117,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "djwechat_cache",
+            # Django culls a third of the entries past 300 by default: QR tickets, states and
+            # session records of a few hundred visitors would vanish.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 

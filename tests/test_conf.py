@@ -120,3 +120,21 @@ def test_unknown_app_alias_raises_typed_error() -> None:
     assert excinfo.value.status_code == 404
     with pytest.raises(AppNotFoundError):
         parsed.app("oa", type="miniprogram")
+
+
+def test_callback_base_url_is_an_origin_of_a_browser_login_app() -> None:
+    def parsed(app: dict[str, object]) -> tuple[object, list[str]]:
+        settings, problems = parse_settings({"APPS": {"x": app}})
+        return (settings.apps["x"].callback_base_url if "x" in settings.apps else None), [
+            p.id for p in problems
+        ]
+
+    web = {"TYPE": "website", "APP_ID": "wxweb", "APP_SECRET": "s"}
+    assert parsed(web) == ("", [])
+    assert parsed({**web, "CALLBACK_BASE_URL": "https://www.example.com/"}) == ("https://www.example.com", [])
+    assert parsed(oa_app(CALLBACK_BASE_URL="http://127.0.0.1:8000")) == ("http://127.0.0.1:8000", [])
+    for bad in ("www.example.com", "https://www.example.com/login", "ftp://x", "https://a b", "https://x?y"):
+        assert parsed({**web, "CALLBACK_BASE_URL": bad})[1] == ["djwechat.E003"], bad
+    assert parsed({**web, "CALLBACK_BASE_URL": 42})[1] == ["djwechat.E003"]
+    mp = {"TYPE": "miniprogram", "APP_ID": "wxmp", "APP_SECRET": "s", "CALLBACK_BASE_URL": "https://x.com"}
+    assert parsed(mp)[1] == ["djwechat.E004"]

@@ -43,8 +43,10 @@ The tree::
     ├── ThrottledError (wait)                code=throttled               429
     ├── LoginError                           code=login_failed            400
     │   ├── LoginRefusedError                code=login_refused           403
+    │   │   └── SnapshotUserError            code=snapshot_user           403
     │   ├── SessionKeyError                  code=session_key_stale       400
     │   └── LoginStateError                  code=invalid_state           400
+    │       └── PollSecretError              code=invalid_poll_secret     403
     ├── BadRequestError                      code=bad_request             400
     └── NotFoundError                        code=not_found               404
 
@@ -362,6 +364,13 @@ class LoginRefusedError(LoginError):
     default_message = "This account may not log in."
 
 
+class SnapshotUserError(LoginRefusedError):
+    """The visitor is on a Moments snapshot page (``is_snapshotuser``): WeChat named a stand-in, not them."""
+
+    code = "snapshot_user"
+    default_message = "This page was opened as a Moments snapshot; open it in full to log in."
+
+
 class SessionKeyError(LoginError):
     """Encrypted Mini Program data could not be opened with the stored ``session_key``."""
 
@@ -374,6 +383,14 @@ class LoginStateError(LoginError):
 
     code = "invalid_state"
     default_message = "The login request is unknown, expired or already used."
+
+
+class PollSecretError(LoginStateError):
+    """A QR login poll without the ticket's ``poll_secret``, or with another one."""
+
+    code = "invalid_poll_secret"
+    status_code = 403
+    default_message = "The poll secret does not match this login ticket."
 
 
 class BadRequestError(WeChatError):

@@ -24,6 +24,12 @@ KNOWN_ROUTES = frozenset(
         "auth/sessions/<str:public_id>/",
         "auth/miniprogram/<str:app>/login/",
         "auth/miniprogram/<str:app>/phone/",
+        "auth/website/<str:app>/qr/",
+        "auth/website/<str:app>/qr/<str:ticket>/",
+        "auth/website/<str:app>/callback/",
+        "auth/oa/<str:app>/authorize/",
+        "auth/oa/<str:app>/callback/",
+        "auth/exchange/",
         "wechat/<str:app>/",
     }
 )
@@ -47,6 +53,15 @@ class Endpoint:
     def is_message_server(self) -> bool:
         """The Official Account callback URL, which speaks WeChat's protocol instead of JSON."""
         return self.route.startswith("wechat/")
+
+    @property
+    def home_alias(self) -> str:
+        """The test app alias whose type this endpoint serves (``web``, ``oa`` or ``mp``)."""
+        if self.route.startswith(("wechat/", "auth/oa/")):
+            return "oa"
+        if self.route.startswith("auth/website/"):
+            return "web"
+        return "mp"
 
     @property
     def is_browser_page(self) -> bool:

@@ -27,9 +27,7 @@ PROTECTED = ("/auth/me/", "/auth/sessions/", "/auth/logout/", "/auth/miniprogram
 
 
 def paths(endpoint: Endpoint, credentials: Credentials) -> list[str]:
-    values = {"app": "mp", "public_id": credentials.public_id}
-    if endpoint.is_message_server:
-        values["app"] = "oa"
+    values = {"app": endpoint.home_alias, "public_id": credentials.public_id, "ticket": "0" * 40}
     return [endpoint.path(**{name: values[name] for name in endpoint.params})]
 
 

@@ -57,15 +57,27 @@ def test_register_settings_apps_into_a_state(settings: Any) -> None:
         "APPS": {
             "oa": {"TYPE": "official_account", "APP_ID": "wxoa", "APP_SECRET": "s", "TOKEN": "t"},
             "mp": {"TYPE": "miniprogram", "APP_ID": "wxmp", "APP_SECRET": "s"},
+            "web": {
+                "TYPE": "website",
+                "APP_ID": "wxweb",
+                "APP_SECRET": "s",
+                "CALLBACK_BASE_URL": "https://login.example.com",
+            },
         },
     }
     state = SimulatorState()
     lines = register_settings_apps(state, site_url="http://127.0.0.1:9000")
-    assert len(lines) == 2
+    assert len(lines) == 3
     app = state.app("wxoa")
     assert app is not None
     assert app.message_url == "http://127.0.0.1:9000/wechat/oa/"
     assert app.token == "t"
+    assert app.redirect_domains == ("127.0.0.1",)
+    web, mp = state.app("wxweb"), state.app("wxmp")
+    assert web is not None
+    assert mp is not None
+    assert web.redirect_domains == ("login.example.com",)  # the app's own callback origin
+    assert mp.redirect_domains == ()
     users = register_demo_users(state)
     assert [u.id for u in users] == ["alice", "bob"]
     assert register_demo_users(state)[0] is users[0]  # kept, not recreated

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import httpx
 import pytest
 from django.core.management import CommandError, call_command
 from example.demo.management.commands.wechat_demo import Command
@@ -39,7 +40,14 @@ def test_demo_registers_apps_users_and_prints_a_guide(demo_settings: Any, sim: S
     assert set(apps) == {"wxdemomp", "wxdemoweb", "wxdemooa"}
     assert apps["wxdemooa"]["message_url"] == "http://127.0.0.1:8000/wechat/oa/"
     assert apps["wxdemooa"]["has_encoding_aes_key"] is True
-    assert sim.user("alice").nickname == "Alice"
+    # The browser logins' callback domain is the site's, so WeChat's pages accept its redirect_uri.
+    assert apps["wxdemoweb"]["redirect_domains"] == ["127.0.0.1"]
+    assert apps["wxdemooa"]["redirect_domains"] == ["127.0.0.1"]
+    assert apps["wxdemomp"]["redirect_domains"] == []
+    alice = sim.user("alice")
+    assert alice.nickname == "Alice"
+    assert alice.headimgurl == f"{sim.base_url}/_sim/avatars/alice.svg"
+    assert httpx.get(alice.headimgurl).headers["content-type"] == "image/svg+xml"
     guide = out.getvalue()
     assert "/auth/miniprogram/mp/login/" in guide
     assert "wechat_push --app oa" in guide

@@ -298,3 +298,34 @@ def test_snsapi_base_grant_has_no_userinfo_and_no_unionid(
     assert "unionid" not in grant
     assert _userinfo(wx, grant["access_token"], user.openid(oa["app_id"]))["errcode"] == 48001
     assert _auth(wx, grant["access_token"], user.openid(oa["app_id"])) == 0
+
+
+def test_a_moments_snapshot_visit_names_a_stand_in(
+    wx: httpx.Client, sim: SimulatorControl, apps: dict[str, Any], user: SimUser
+) -> None:
+    page = wx.get(_authorize_url(apps["oa"]["app_id"], state="snap"))
+    assert "Snapshot visit as" in page.text
+    decided = sim.authorize("snap", user.id, snapshot=True)
+    token = _exchange(wx, apps["oa"], _query(decided["redirect"])["code"])
+    assert token["is_snapshotuser"] == 1
+    assert token["scope"] == "snsapi_base"
+    assert token["openid"] != user.openid(apps["oa"]["app_id"])
+    assert "unionid" not in token
+    assert _userinfo(wx, token["access_token"], token["openid"])["errcode"] in (40003, 48001)
+    # The same visit through the consent page's own form.
+    page = wx.get(_authorize_url(apps["oa"]["app_id"], state="snap2"))
+    action = re.search(r"action='(/_sim/phone/[A-Za-z0-9_-]+)'", page.text)
+    assert action
+    followed = wx.post(action.group(1), data={"decision": "snapshot", "user_id": user.id})
+    assert followed.status_code == 302
+    again = _exchange(wx, apps["oa"], _query(followed.headers["location"])["code"])
+    assert again["is_snapshotuser"] == 1
+
+
+def test_a_qr_login_has_no_snapshot(
+    wx: httpx.Client, sim: SimulatorControl, apps: dict[str, Any], user: SimUser
+) -> None:
+    wx.get(_qr_url(apps["web"]["app_id"], state="qr-snap"))
+    with pytest.raises(SimulatorControlError) as excinfo:
+        sim.authorize("qr-snap", user.id, snapshot=True)
+    assert excinfo.value.status == 409

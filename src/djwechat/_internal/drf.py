@@ -7,6 +7,7 @@ or an HTML renderer) cannot change the JSON contract.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, NoReturn
 
 from django.core.exceptions import RequestDataTooBig
@@ -144,3 +145,33 @@ class JSONAPIView(APIView):
         if request.authenticators and not request.successful_authenticator:
             raise drf_exceptions.NotAuthenticated()
         raise drf_exceptions.PermissionDenied(detail=message, code=code)
+
+
+class AsyncJSONAPIView(JSONAPIView):
+    """A :class:`JSONAPIView` whose handlers are coroutines (``async def post``).
+
+    DRF's own ``dispatch`` is synchronous; this one awaits the handler, so under ASGI a request
+    that waits (a long poll) waits on the event loop, not in a worker.  Under WSGI Django runs the view with
+    ``async_to_sync`` and it behaves like a sync view.  Authentication, permissions and throttles
+    run as in DRF (synchronously), so subclasses should keep them free of I/O.
+    """
+
+    async def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.args = args
+        self.kwargs = kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            self.initial(request, *args, **kwargs)
+            method = request.method.lower()
+            handler = getattr(self, method, self.http_method_not_allowed)
+            if method not in self.http_method_names:
+                handler = self.http_method_not_allowed
+            response = handler(request, *args, **kwargs)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response

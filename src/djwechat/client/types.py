@@ -106,7 +106,12 @@ class PhoneInfo:
 
 @dataclass(frozen=True, slots=True)
 class OAuthToken:
-    """A user-level OAuth token (``sns/oauth2/access_token`` and ``sns/oauth2/refresh_token``)."""
+    """A user-level OAuth token (``sns/oauth2/access_token`` and ``sns/oauth2/refresh_token``).
+
+    ``is_snapshot_user`` is WeChat's ``is_snapshotuser: 1``: an Official Account page opened in a
+    Moments snapshot (朋友圈快照页), whose openid is a stand-in, not the visitor's
+    (doc/service/api/webdev/access/api_snsaccesstoken).
+    """
 
     access_token: str = field(repr=False)
     expires_in: int
@@ -114,7 +119,13 @@ class OAuthToken:
     openid: str
     scope: str
     unionid: str | None = None
+    is_snapshot_user: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """The granted scopes (WeChat separates several with commas)."""
+        return frozenset(part.strip() for part in self.scope.split(",") if part.strip())
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any], *, api: str) -> OAuthToken:
@@ -126,6 +137,7 @@ class OAuthToken:
             openid=_required_str(body, "openid", api),
             scope=str(body.get("scope") or ""),
             unionid=_optional_str(body, "unionid"),
+            is_snapshot_user=_int(body.get("is_snapshotuser")) == 1,
             raw=dict(body),
         )
 

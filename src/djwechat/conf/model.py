@@ -59,6 +59,9 @@ class AppSettings:
     router: str = ""
     #: OAuth scope used by the Official Account H5 login (``snsapi_base`` or ``snsapi_userinfo``).
     oauth_scope: str = "snsapi_userinfo"
+    #: Origin (``https://www.example.com``) of the OAuth callback URL sent to WeChat (website and
+    #: official accounts); empty: the origin of the request, as Django's ``build_absolute_uri`` sees it.
+    callback_base_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

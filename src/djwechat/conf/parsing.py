@@ -8,6 +8,7 @@ Each section has a schema: setting key -> (dataclass field, converter).  The con
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -43,6 +44,8 @@ from djwechat.conf.model import (
 __all__ = ["SCHEMAS", "parse_settings"]
 
 _ENCODING_AES_KEY_RE: Final = re.compile(r"\A[A-Za-z0-9]{43}\Z")
+#: An origin: scheme and host (and port), nothing after it but an optional "/".
+_ORIGIN_RE: Final = re.compile(r"\Ahttps?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?/?\Z")
 
 _APP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
     "TYPE": ("type", choice(*APP_TYPES)),
@@ -54,6 +57,7 @@ _APP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
     "MESSAGE_MODE": ("message_mode", choice(*MESSAGE_MODES)),
     "ROUTER": ("router", str_value),
     "OAUTH_SCOPE": ("oauth_scope", choice("snsapi_userinfo", "snsapi_base")),
+    "CALLBACK_BASE_URL": ("callback_base_url", str_value),
 }
 
 _JWT_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
@@ -169,6 +173,25 @@ def _parse_app(alias: Any, raw: Any, problems: list[ConfigProblem]) -> AppSettin
         problems.append(
             ConfigProblem("djwechat.E004", path, "ROUTER and TOKEN only apply to official_account apps")
         )
+    if app.callback_base_url:
+        if app.type == "miniprogram":
+            problems.append(
+                ConfigProblem(
+                    "djwechat.E004",
+                    path,
+                    "CALLBACK_BASE_URL only applies to website and official_account apps",
+                )
+            )
+        elif not _ORIGIN_RE.match(app.callback_base_url):
+            problems.append(
+                ConfigProblem(
+                    "djwechat.E003",
+                    f"{path}['CALLBACK_BASE_URL']",
+                    "must be an http(s) origin such as 'https://www.example.com' (no path)",
+                )
+            )
+        else:
+            app = dataclasses.replace(app, callback_base_url=app.callback_base_url.rstrip("/"))
     return app
 
 

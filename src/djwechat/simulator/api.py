@@ -41,6 +41,8 @@ CUSTOM_MESSAGE_TYPES: Final = frozenset(
     }
 )
 _ESCAPE_RE: Final = re.compile(rb"\\u[0-9a-fA-F]{4}")
+#: The stand-in user whose openid a Moments snapshot visit gets (``is_snapshotuser``).
+SNAPSHOT_VISITOR: Final = "snapshot-visitor"
 
 
 # ---------------------------------------------------------------------- shared checks
@@ -215,7 +217,8 @@ def oauth_access_token(state: SimulatorState, request: Request) -> dict[str, Any
     """``GET /sns/oauth2/access_token`` (doc/service/api/webdev/access/api_snsaccesstoken).
 
     Website codes live 10 minutes, Official Account codes 5; 42003 after, 40163 on reuse. The
-    unionid is returned except for ``snsapi_base`` grants (Official Account web-auth doc).
+    unionid is returned except for ``snsapi_base`` grants (Official Account web-auth doc). A
+    code of a Moments snapshot visit answers a stand-in openid with ``is_snapshotuser: 1``.
     """
     app = _authenticate(state, request, secret_errcode=40125)
     if app.type not in ("website", "official_account"):
@@ -234,6 +237,11 @@ def oauth_access_token(state: SimulatorState, request: Request) -> dict[str, Any
         "openid": openid_for(app.app_id, code.user_id),
         "scope": grant.scope,
     }
+    if code.snapshot:
+        # A Moments snapshot page: WeChat names one stand-in account, never the visitor.
+        answer["openid"] = openid_for(app.app_id, SNAPSHOT_VISITOR)
+        answer["is_snapshotuser"] = 1
+        return answer
     unionid = state.unionid(app, code.user_id)
     if unionid and grant.scope != "snsapi_base":
         answer["unionid"] = unionid

@@ -218,21 +218,23 @@ def list_authorizations(state: SimulatorState, request: Request) -> dict[str, An
 
 
 def authorize(state: SimulatorState, request: Request) -> dict[str, Any]:
-    """``POST /_sim/authorizations/<state>`` ``{user_id, approve: true}``.
+    """``POST /_sim/authorizations/<state>`` ``{user_id, approve: true, snapshot: false}``.
 
     Decides the most recent pending browser login with that OAuth ``state`` (QR code shown by
     ``connect/qrconnect`` or the consent page of ``connect/oauth2/authorize``). The answer has the
     ``redirect`` the browser is sent to (with ``code`` and ``state`` when approved).
+    ``snapshot`` plays an Official Account page opened from a Moments snapshot.
     """
     data = json_body(request)
     approve = bool_field(data, "approve", default=True)
+    snapshot = bool_field(data, "snapshot", default=False)
     user_id = str_field(data, "user_id", required=approve) or None
     with state.lock:
         pending = state.authorization_by_state(request.params["state"])
         if pending is None:
             raise not_found("pending authorization with this state")
         try:
-            decided = oauth.decide(state, pending, user_id, approve=approve)
+            decided = oauth.decide(state, pending, user_id, approve=approve, snapshot=snapshot)
         except LookupError as exc:
             raise ControlError(str(exc), status=404, code="not_found") from None
         except ValueError as exc:

@@ -100,12 +100,20 @@ def with_query(url: str, params: dict[str, str]) -> str:
 
 
 def decide(
-    state: SimulatorState, authorization: Authorization, user_id: str | None, *, approve: bool
+    state: SimulatorState,
+    authorization: Authorization,
+    user_id: str | None,
+    *,
+    approve: bool,
+    snapshot: bool = False,
 ) -> Authorization:
     """The user approves (a code is minted, redirect with ``code`` and ``state``) or refuses.
 
-    Approving needs ``user_id``. Raises ``LookupError`` for an unknown user or app and
-    ``ValueError`` when the authorization was already decided or has expired.
+    Approving needs ``user_id``.  ``snapshot`` (Official Account pages only) plays a visit from a
+    Moments snapshot page: the code's token names a stand-in openid with ``is_snapshotuser: 1``
+    and scope ``snsapi_base``.  Raises ``LookupError`` for an unknown user or app and
+    ``ValueError`` when the authorization was already decided or has expired, or for a snapshot
+    of a QR login.
     """
     with state.lock:
         if authorization.status not in ("pending", "scanned"):
@@ -124,7 +132,10 @@ def decide(
         app = state.app(authorization.app_id)
         if user is None or app is None:
             raise LookupError("approving needs a user" if user is None else f"no app {authorization.app_id}")
-        code = state.mint_code(app, user, "oauth", scope=authorization.scope)
+        if snapshot and authorization.flow != "oauth2":
+            raise ValueError("only Official Account pages are opened from Moments snapshots")
+        scope = "snsapi_base" if snapshot else authorization.scope
+        code = state.mint_code(app, user, "oauth", scope=scope, snapshot=snapshot)
         authorization.user_id = user.id
         authorization.status = "approved"
         authorization.code = code.code

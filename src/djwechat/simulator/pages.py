@@ -5,6 +5,7 @@
 * ``GET /connect/oauth2/authorize`` — Official Account H5 OAuth consent inside WeChat.
 * ``GET|POST /_sim/phone/<ticket>`` — the phone: pick a fake user and confirm, or refuse.
 * ``GET /_sim/phone/<ticket>/status`` — what the QR page polls.
+* ``GET /_sim/avatars/<user_id>.svg`` — a generated avatar picture (the demo users' ``headimgurl``).
 * ``GET /`` — index of apps, users and recent calls.
 """
 
@@ -63,6 +64,7 @@ def oauth2_authorize(state: SimulatorState, request: Request) -> Response:
             action=f"/_sim/phone/{pending.ticket}",
             users=_users(state),
             scope=pending.scope,
+            snapshot=True,
         )
     )
 
@@ -86,17 +88,19 @@ def phone(state: SimulatorState, request: Request) -> Response:
             action=f"/_sim/phone/{pending.ticket}",
             users=_users(state),
             scope=pending.scope,
+            snapshot=pending.flow == "oauth2",
         )
     )
 
 
 def phone_decide(state: SimulatorState, request: Request) -> Response:
-    """``POST /_sim/phone/<ticket>`` (form ``decision``, ``user_id`` or ``nickname``)."""
+    """``POST /_sim/phone/<ticket>`` (form ``decision`` = approve / deny / snapshot, ``user_id`` or ``nickname``)."""
     pending = _pending(state, request.params["ticket"])
     if pending is None:
         return html(templates.error_page(404, "unknown or expired QR code"), status=404)
     form = request.form()
-    approve = form.get("decision", "approve") != "deny"
+    decision = form.get("decision", "approve")
+    approve = decision != "deny"
     with state.lock:
         user_id = form.get("user_id", "")
         nickname = form.get("nickname", "").strip()[:64]
@@ -106,7 +110,9 @@ def phone_decide(state: SimulatorState, request: Request) -> Response:
         if approve and not user_id:
             return html(templates.error_page(400, "pick a user or create one"), status=400)
         try:
-            decided = oauth.decide(state, pending, user_id or None, approve=approve)
+            decided = oauth.decide(
+                state, pending, user_id or None, approve=approve, snapshot=decision == "snapshot"
+            )
         except LookupError as exc:
             return html(templates.error_page(404, str(exc)), status=404)
         except ValueError as exc:
@@ -127,6 +133,17 @@ def phone_status(state: SimulatorState, request: Request) -> Response:
     return json_answer({"status": data["status"], "redirect": data["redirect"]})
 
 
+def avatar(state: SimulatorState, request: Request) -> Response:
+    """``GET /_sim/avatars/<name>.svg``: a coloured disc with the name's first letter."""
+    name = request.params["name"].removesuffix(".svg")
+    return Response(
+        status=200,
+        body=templates.avatar_svg(name).encode("utf-8"),
+        content_type="image/svg+xml",
+        headers=[("Cache-Control", "max-age=86400")],
+    )
+
+
 def index(state: SimulatorState, request: Request) -> Response:
     """``GET /``: what the simulator knows."""
     with state.lock:
@@ -144,4 +161,5 @@ PAGE_ROUTES: Final[list[Route]] = [
     route("/_sim/phone/<ticket>", phone, "page"),
     route("/_sim/phone/<ticket>", phone_decide, "page", ("POST",)),
     route("/_sim/phone/<ticket>/status", phone_status, "page"),
+    route("/_sim/avatars/<name>", avatar, "page"),
 ]

@@ -92,6 +92,8 @@ class Code:
     scope: str = ""
     session_key: str = field(default="", repr=False)
     used: bool = False
+    #: An Official Account code of a Moments snapshot visit (``is_snapshotuser``).
+    snapshot: bool = False
 
 
 @dataclass

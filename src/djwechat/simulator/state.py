@@ -164,11 +164,14 @@ class SimulatorState:
 
     # ------------------------------------------------------------------ codes
 
-    def mint_code(self, app: SimApp, user: SimUser, kind: CodeKind, *, scope: str = "") -> Code:
+    def mint_code(
+        self, app: SimApp, user: SimUser, kind: CodeKind, *, scope: str = "", snapshot: bool = False
+    ) -> Code:
         """A fresh code for ``user`` in ``app``.
 
         A login code (``wx.login``) also rotates the user's session_key for the app: the
-        previous key stops being current, as after a real ``wx.login``.
+        previous key stops being current, as after a real ``wx.login``.  ``snapshot`` marks an
+        Official Account code of a Moments snapshot visit.
         """
         with self.lock:
             now = self.now()
@@ -186,6 +189,7 @@ class SimulatorState:
                 created_at=now,
                 expires_at=now + lifetime,
                 scope=scope,
+                snapshot=snapshot,
             )
             if kind == "login":
                 code.session_key = new_session_key()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from html import escape
 from typing import Final
 
-__all__ = ["consent_page", "done_page", "error_page", "index_page", "phone_page", "qr_page"]
+__all__ = ["avatar_svg", "consent_page", "done_page", "error_page", "index_page", "phone_page", "qr_page"]
 
 _STYLE: Final = """
 body{font-family:system-ui,-apple-system,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -65,17 +66,30 @@ def _js_string(value: str) -> str:
     return json.dumps(value).replace("<", "\\u003c")
 
 
-def _user_buttons(users: Iterable[tuple[str, str]]) -> str:
+def _user_buttons(users: Iterable[tuple[str, str]], *, label: str = "Confirm as") -> str:
     rows = [
-        f"<button name='user_id' value='{escape(uid)}'>Confirm as {escape(nickname)} "
+        f"<button name='user_id' value='{escape(uid)}'>{escape(label)} {escape(nickname)} "
         f"<span class='muted'>({escape(uid)})</span></button><br>"
         for uid, nickname in users
     ]
     return "".join(rows) or "<p class='muted'>No fake users yet: create one below.</p>"
 
 
-def phone_page(*, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str) -> str:
-    """The simulated phone after scanning (or the in-WeChat consent screen): pick a user, or refuse."""
+def phone_page(
+    *, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str, snapshot: bool = False
+) -> str:
+    """The simulated phone after scanning (or the in-WeChat consent screen): pick a user, or refuse.
+
+    With ``snapshot`` the page also offers to visit as a Moments snapshot (``is_snapshotuser``).
+    """
+    snapshot_form = (
+        f"<form method='post' action='{escape(action)}' class='box'>"
+        "<input type='hidden' name='decision' value='snapshot'>"
+        "<p class='muted'>Or open the page from a Moments snapshot (朋友圈快照页):</p>"
+        f"{_user_buttons(users, label='Snapshot visit as')}</form>"
+        if snapshot
+        else ""
+    )
     return _page(
         "Confirm login",
         f"<h1>{escape(app_name)} asks to log you in</h1>"
@@ -86,14 +100,30 @@ def phone_page(*, app_name: str, action: str, users: Iterable[tuple[str, str]], 
         "<input type='hidden' name='decision' value='approve'>"
         "New user: <input name='nickname' placeholder='nickname' required maxlength='64'> "
         "<button>Create and confirm</button></form>"
+        f"{snapshot_form}"
         f"<form method='post' action='{escape(action)}'><input type='hidden' name='decision' value='deny'>"
         "<button class='deny'>Refuse</button></form>",
     )
 
 
-def consent_page(*, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str) -> str:
+def consent_page(
+    *, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str, snapshot: bool = False
+) -> str:
     """``connect/oauth2/authorize``: the Official Account consent screen inside WeChat."""
-    return phone_page(app_name=app_name, action=action, users=users, scope=scope)
+    return phone_page(app_name=app_name, action=action, users=users, scope=scope, snapshot=snapshot)
+
+
+def avatar_svg(name: str) -> str:
+    """A 132 by 132 SVG avatar (WeChat's largest ``headimgurl`` size): a disc with ``name``'s initial."""
+    digest = hashlib.sha256(name.encode("utf-8", "replace")).digest()
+    hue = int.from_bytes(digest[:2], "big") % 360
+    initial = escape((name[:1] or "?").upper())
+    return (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='132' height='132' viewBox='0 0 132 132'>"
+        f"<circle cx='66' cy='66' r='66' fill='hsl({hue},55%,55%)'/>"
+        "<text x='66' y='66' dy='.35em' text-anchor='middle' font-family='sans-serif' font-size='64' "
+        f"fill='#fff'>{initial}</text></svg>"
+    )
 
 
 def done_page(message: str) -> str:

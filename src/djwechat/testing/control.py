@@ -249,15 +249,16 @@ class SimulatorControl:
             body["raw_data"] = raw_data
         return EncryptedData.from_json(self._request("POST", "/_sim/encrypted_data", json=body))
 
-    def authorize(self, state: str, user_id: str | None, approve: bool = True) -> dict[str, Any]:
+    def authorize(
+        self, state: str, user_id: str | None, approve: bool = True, *, snapshot: bool = False
+    ) -> dict[str, Any]:
         """Decide the pending browser login with OAuth ``state`` (a QR page or consent page that
         was opened). Returns ``{status, redirect, code?, …}``; ``redirect`` is where WeChat sends
-        the browser (``redirect_uri?code=…&state=…``, or without ``code`` when refused)."""
-        return dict(
-            self._request(
-                "POST", f"/_sim/authorizations/{state}", json={"user_id": user_id, "approve": approve}
-            )
-        )
+        the browser (``redirect_uri?code=…&state=…``, or without ``code`` when refused).
+        ``snapshot`` plays an Official Account page opened from a Moments snapshot: the code's
+        token names a stand-in openid with ``is_snapshotuser: 1``."""
+        body = {"user_id": user_id, "approve": approve, "snapshot": snapshot}
+        return dict(self._request("POST", f"/_sim/authorizations/{state}", json=body))
 
     def authorizations(self) -> list[dict[str, Any]]:
         """Every browser login started so far."""

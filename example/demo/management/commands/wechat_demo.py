@@ -2,7 +2,8 @@
 
 Starts the simulator on 127.0.0.1:8900 in a background thread (or reuses one already running
 there), registers the apps of ``settings.WECHAT`` with it (the Official Account with its Token,
-EncodingAESKey and message URL) plus two fake users, starts the background-task worker (which
+EncodingAESKey and message URL; the website app and the Official Account with the site's host as
+their authorised callback domain) plus two fake users, starts the background-task worker (which
 sends Official Account replies that missed WeChat's 5-second window), prints a short guide, then
 runs ``runserver 127.0.0.1:8000``.
 
@@ -28,7 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import Resolver404, resolve
 
 from djwechat.conf import get_settings
-from djwechat.simulator.registration import DEMO_USERS
+from djwechat.simulator.registration import DEMO_USERS, site_registration
 from djwechat.simulator.safety import SimulatorRefusedError, ensure_allowed
 from djwechat.simulator.server import SimulatorServer
 from djwechat.testing import SimulatorControl, SimulatorControlError
@@ -110,14 +111,14 @@ class Command(BaseCommand):
         with SimulatorControl(sim_url) as sim:
             try:
                 for app in apps.values():
-                    extra = (
-                        {"message_url": f"{site_url}/wechat/{app.alias}/"}
-                        if app.type == "official_account"
-                        else {}
-                    )
-                    sim.register_settings_app(app, **extra)
+                    sim.register_settings_app(app, **site_registration(app, site_url))
                 for user_id, nickname, phone in DEMO_USERS:
-                    sim.create_user(user_id, nickname=nickname, phone_number=phone)
+                    sim.create_user(
+                        user_id,
+                        nickname=nickname,
+                        phone_number=phone,
+                        headimgurl=f"{sim_url}/_sim/avatars/{user_id}.svg",
+                    )
                 mp = next((a for a in apps.values() if a.type == "miniprogram"), None)
                 code = sim.mint_code(mp.app_id, DEMO_USERS[0][0]) if mp else None
             except (SimulatorControlError, httpx.HTTPError) as exc:
@@ -157,14 +158,16 @@ class Command(BaseCommand):
         if (web := by_type.get("website")) and _routed(f"/auth/website/{web.alias}/qr/"):
             steps.append(
                 [
-                    f"Website QR login: curl -s -X POST {site_url}/auth/website/{web.alias}/qr/",
-                    "then open its authorize_url in a browser, open the phone link under the QR code, confirm.",
+                    f'Website QR login: open {site_url}/ and click "Log in with WeChat";',
+                    "open the phone link under the QR code (the simulated phone) and confirm as alice.",
+                    f"The API alone: curl -s -X POST {site_url}/auth/website/{web.alias}/qr/",
                 ]
             )
         if (oa := by_type.get("official_account")) and _routed(f"/auth/oa/{oa.alias}/authorize/"):
             steps.append(
                 [
-                    f"Official Account H5 login: open {site_url}/auth/oa/{oa.alias}/authorize/?next=/ and pick a user."
+                    f'Official Account H5 login: open {site_url}/h5/ and click "Log in with WeChat";',
+                    "the simulator's consent screen stands in for WeChat's: pick a user.",
                 ]
             )
         if (oa := by_type.get("official_account")) and _routed(f"/wechat/{oa.alias}/"):

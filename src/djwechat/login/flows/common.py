@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
@@ -13,6 +13,10 @@ from djwechat import jwt
 from djwechat.accounts.signals import login_succeeded
 from djwechat.login.pipeline import LoginContext, run_pipeline
 from djwechat.login.pipeline.locks import first_login_lock
+
+#: Server-side session keys set by every WeChat login: which app, and the user's openid there.
+SESSION_APP_ID: Final = "wechat_app_id"
+SESSION_OPENID: Final = "wechat_openid"
 
 
 @dataclass(frozen=True, slots=True)

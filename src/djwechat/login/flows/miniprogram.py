@@ -42,7 +42,7 @@ from djwechat.exceptions import (
     UpstreamError,
 )
 from djwechat.login.flows import inputs
-from djwechat.login.flows.common import LoginResult, complete_login
+from djwechat.login.flows.common import SESSION_APP_ID, SESSION_OPENID, LoginResult, complete_login
 from djwechat.login.pipeline import LoginContext
 from djwechat.login.pipeline.users import has_field
 from djwechat.login.providers import MiniProgramProvider
@@ -56,10 +56,9 @@ _PHONE_RE: Final = re.compile(r"\+?[0-9][0-9 \-]{3,30}")
 _PURE_PHONE_RE: Final = re.compile(r"[0-9]{4,20}")
 _COUNTRY_CODE_RE: Final = re.compile(r"[0-9]{1,4}")
 
-#: Server-side session keys set by a Mini Program login.
+#: Server-side session key of the Mini Program ``session_key`` (beside
+#: :data:`~djwechat.login.flows.common.SESSION_APP_ID` and ``SESSION_OPENID``).
 SESSION_KEY: Final = "wechat_session_key"
-SESSION_APP_ID: Final = "wechat_app_id"
-SESSION_OPENID: Final = "wechat_openid"
 
 
 @dataclass(frozen=True, slots=True)

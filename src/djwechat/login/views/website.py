@@ -1,0 +1,79 @@
+"""HTTP endpoints of the website QR login (mounted under ``auth/``).
+
+``POST /auth/website/<app>/qr/`` → ``{ticket, poll_secret, authorize_url, expires_in}``;
+``POST /auth/website/<app>/qr/<ticket>/?wait=<seconds>`` ``{poll_secret}`` → ``{status, …}`` (a long
+poll, the token pair once with ``confirmed``); ``GET /auth/website/<app>/callback/?code&state`` → a
+page saying whether the login worked.  See :mod:`djwechat.login.flows.website`.
+
+The poll is a coroutine view: under ASGI a waiting poll waits on the event loop; under WSGI it
+holds its worker thread for up to ``LOGIN.QR_POLL_SECONDS`` (``?wait=0`` answers at once, for
+short polls).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from djwechat._internal.drf import AsyncJSONAPIView, JSONAPIView
+from djwechat.conf import get_settings
+from djwechat.exceptions import BadRequestError
+from djwechat.login.flows import apoll_qr_login, complete_qr_login, start_qr_login
+from djwechat.login.views.pages import PageView, answer_page, login_page
+
+
+def _body(request: Request) -> dict[str, Any]:
+    data = request.data
+    if not isinstance(data, dict):
+        raise BadRequestError("The body must be a JSON object.")
+    return data
+
+
+def _wait(value: Any) -> float:
+    """``?wait=`` in seconds, at most ``LOGIN.QR_POLL_SECONDS`` (its default)."""
+    longest = get_settings().login.qr_poll_seconds
+    if value is None:
+        return longest
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise BadRequestError("'wait' must be a number of seconds.") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise BadRequestError("'wait' must be a number of seconds.")
+    return min(seconds, longest)
+
+
+class QRCreateView(JSONAPIView):
+    """``POST /auth/website/<app>/qr/`` → a new QR login ticket."""
+
+    def post(self, request: Request, app: str) -> Response:
+        ticket = start_qr_login(request, app)
+        return Response(ticket.as_dict())  # no-store, as every JSONAPIView answer
+
+
+class QRPollView(AsyncJSONAPIView):
+    """``POST /auth/website/<app>/qr/<ticket>/`` ``{poll_secret}`` → the ticket's status (long poll)."""
+
+    async def post(self, request: Request, app: str, ticket: str) -> Response:
+        wait = _wait(request.query_params.get("wait"))
+        result = await apoll_qr_login(app, ticket, _body(request).get("poll_secret"), wait=wait)
+        return Response(result.as_dict())
+
+
+class QRCallbackView(PageView):
+    """``GET /auth/website/<app>/callback/?code&state``: where WeChat sends the QR iframe."""
+
+    def get(self, request: Request, app: str) -> HttpResponse:
+        return answer_page(lambda: self._page(request, app))
+
+    def _page(self, request: Request, app: str) -> HttpResponse:
+        params = request.query_params
+        result = complete_qr_login(request, app, code=params.get("code"), state=params.get("state"))
+        if result is None:
+            return login_page("Login refused", "You refused the login on your phone.", ok=False)
+        name = getattr(result.user, "nickname", "") or result.user.get_username()
+        return login_page("Logged in", f"You are logged in as {name}. You can close this window.")
