@@ -34,6 +34,19 @@ def ask(client: Client, access: str | None, body: Any) -> Any:
     return client.post(PHONE_URL, data, content_type="application/json", **headers)
 
 
+def password_login(client: Client, username: str, *, create: bool = True) -> str:
+    """The access token of a password login as ``username`` (created first, with no identity)."""
+    if create:
+        User.objects.create_user(username=username, password="correct horse battery")
+    response = client.post(
+        "/auth/token/",
+        {"username": username, "password": "correct horse battery"},
+        content_type="application/json",
+    )
+    token: str = response.json()["access"]
+    return token
+
+
 def error_of(response: Any) -> tuple[int, str]:
     return response.status_code, response.json()["error"]["code"]
 
@@ -109,12 +122,7 @@ def test_legacy_data_without_a_number_is_400(
 def test_a_session_not_started_by_the_mini_program_has_no_session_key(
     client: Client, mp: AppSettings, sim_user: SimUser
 ) -> None:
-    User.objects.create_user(username="pat", password="correct horse battery")
-    token = client.post(
-        "/auth/token/",
-        {"username": "pat", "password": "correct horse battery"},
-        content_type="application/json",
-    ).json()["access"]
+    token = password_login(client, "pat")
     response = ask(
         client, token, {"encrypted_data": "AAAAAAAAAAAAAAAAAAAAAA==", "iv": "r7BXXKkLb8qrSNn05n0qiA=="}
     )
@@ -127,11 +135,7 @@ def test_a_password_user_with_a_mini_program_identity_can_use_a_phone_code(
     user = User.objects.get()
     user.set_password("correct horse battery")
     user.save()
-    token = client.post(
-        "/auth/token/",
-        {"username": user.username, "password": "correct horse battery"},
-        content_type="application/json",
-    ).json()["access"]
+    token = password_login(client, user.username, create=False)
     response = ask(client, token, {"code": sim.mint_code(mp.app_id, sim_user.id, "phone")})
     assert response.status_code == 200, response.content
     # No session_key in this session: the openid came from the user's identity.
@@ -198,12 +202,7 @@ def test_a_password_user_without_an_identity_cannot_spend_a_phone_code(
 ) -> None:
     """Without an openid WeChat would not check whose code it is: refused before the call,
     so the code is not spent and its owner can still use it."""
-    User.objects.create_user(username="mallory", password="correct horse battery")
-    token = client.post(
-        "/auth/token/",
-        {"username": "mallory", "password": "correct horse battery"},
-        content_type="application/json",
-    ).json()["access"]
+    token = password_login(client, "mallory")
     victim = sim.create_user("phone-victim", phone_number="13900000001")
     code = sim.mint_code(mp.app_id, victim.id, "phone")
 
