@@ -8,10 +8,9 @@ at the end of one window and another at the start of the next cannot pass twice 
 
 Each window's counter is created with ``cache.add`` (atomic "set if absent") and bumped with
 ``cache.incr`` (atomic on Redis, the database cache and locmem), so concurrent workers and hosts
-share one count and never lose an increment.  Identities are hashed with a key (an HMAC of
-``SECRET_KEY``) before they become cache keys: keys stay short and valid for every backend, and
-no IP address or account name can be read back from them - a plain hash of an IPv4 address is
-undone by trying all four billion.
+share one count and never lose an increment.  Identities are hashed with a key
+(:func:`~djwechat._internal.cachekeys.keyed_digest`) before they become cache keys: keys stay
+short and valid for every backend, and no IP address or account name can be read back from them.
 """
 
 from __future__ import annotations
@@ -22,9 +21,9 @@ from typing import Any, Final
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.utils.crypto import salted_hmac
 
 from djwechat._internal import clock
+from djwechat._internal.cachekeys import keyed_digest
 from djwechat._internal.client_ip import client_ip
 from djwechat.conf import get_settings
 from djwechat.exceptions import ThrottledError
@@ -48,8 +47,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def _key(scope: str, ident: str, window: int) -> str:
-    raw = ident.encode("utf-8", "surrogatepass")
-    digest = salted_hmac("djwechat.throttle", raw, algorithm="sha256").hexdigest()[:32]
+    digest = keyed_digest("throttle", ident)
     return f"{KEY_PREFIX}:{scope}:{digest}:{window}"
 
 

@@ -22,8 +22,7 @@ Losing a key is always safe: a record without its generation is ignored (one ext
 read), and a generation without its record is just a miss.
 
 Key names carry a keyed hash of the session key (:func:`cache_name`), never the key itself: the
-session key is a bearer secret, and cache key names show up in monitoring, ``KEYS`` listings
-and slow logs.
+session key is a bearer secret.
 """
 
 from __future__ import annotations
@@ -36,8 +35,8 @@ from typing import Any, Final
 
 from django.core.cache import BaseCache, caches
 from django.db import router, transaction
-from django.utils.crypto import salted_hmac
 
+from djwechat._internal.cachekeys import keyed_digest
 from djwechat.conf import get_settings, on_settings_reset
 from djwechat.jwt.models import JWTSession
 
@@ -66,12 +65,8 @@ _local_epoch = 0
 
 
 def cache_name(session_key: str) -> str:
-    """What stands for ``session_key`` in cache key names: a keyed hash (HMAC of ``SECRET_KEY``).
-
-    Records are found again under the same name and nobody can tell the key from it; rotating
-    ``SECRET_KEY`` only turns the cached records into misses.
-    """
-    return salted_hmac("djwechat.jwt.record_cache", session_key, algorithm="sha256").hexdigest()[:40]
+    """What stands for ``session_key`` in cache key names (:func:`~djwechat._internal.cachekeys.keyed_digest`)."""
+    return keyed_digest("jwt-session", session_key)
 
 
 def record_key(session_key: str) -> str:
