@@ -2,6 +2,8 @@
 #   make demo   set up from scratch and run the example site (127.0.0.1:8000) with the simulator (127.0.0.1:8900)
 #   make test   set up from scratch and run the whole test suite
 # DATABASE_URL / REDIS_URL select PostgreSQL / Redis; unset, SQLite and Django's database cache are used.
+#   make bench-http   the HTTP benchmark (gunicorn + wrk, PostgreSQL + Redis): docs/benchmarks.md
+#   make bench-smoke  the same harness in under a minute, for CI (no figure is meaningful)
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +15,14 @@ EXTRAS ?= redis,postgres,example,test,dev,docs
 # Two workers match this project's 2-core machines; set PYTEST_WORKERS=0 to run in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test setup lint typecheck layers docs bench clean
+# The HTTP benchmark's own virtualenv: djwechat from this checkout plus the peers it is compared with.
+BENCH_VENV := bench/.peers
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
+BENCH_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test setup lint typecheck layers docs bench bench-tools bench-http bench-smoke clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,5 +57,21 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
+$(BENCH_STAMP): pyproject.toml bench/requirements.txt
+	test -x $(BENCH_PY) || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet -e '.[redis,postgres,example]' -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+# wrk is a Debian package; installed only when missing.
+bench-tools: $(BENCH_STAMP)
+	command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+
+bench-http: bench-tools
+	$(BENCH_PY) -m bench.httpbench $(BENCH_ARGS)
+
+bench-smoke: bench-tools
+	$(BENCH_PY) -m bench.httpbench --smoke $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) example/db.sqlite3 .pytest_cache .mypy_cache .ruff_cache site build
+	rm -rf $(VENV) $(BENCH_VENV) example/db.sqlite3 .pytest_cache .mypy_cache .ruff_cache site build

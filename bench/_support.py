@@ -17,6 +17,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
+#: The apps the benchmarks register with the simulator and give the example site, which with
+#: DEBUG=0 takes no published default (so none of the demo secrets either).
+MP_APP_ID, MP_SECRET = "wxdemo0mp000000001", "bench-mp-secret-000000000000001"
+WEB_APP_ID, WEB_SECRET = "wxdemo0web00000001", "bench-web-secret-00000000000001"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -75,6 +80,11 @@ def site_env(tmp: Path, sim_url: str, db_name: str) -> tuple[dict[str, str], str
         "WECHAT_API_BASE_URL": sim_url,
         "WECHAT_OPEN_BASE_URL": sim_url,
         "DJANGO_ALLOW_ASYNC_UNSAFE": "1",
+        "SECRET_KEY": "bench-" + os.urandom(24).hex(),
+        "WECHAT_MP_APP_ID": MP_APP_ID,
+        "WECHAT_MP_APP_SECRET": MP_SECRET,
+        "WECHAT_WEB_APP_ID": WEB_APP_ID,
+        "WECHAT_WEB_APP_SECRET": WEB_SECRET,
     }
     if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
         env["DATABASE_URL"] = bench_database(os.environ["DATABASE_URL"], db_name)

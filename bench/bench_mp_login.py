@@ -32,15 +32,13 @@ from typing import Any
 
 import httpx
 
-from _support import PYTHON, ROOT, free_port, process, site_env, wait_until_up
+from _support import MP_APP_ID, MP_SECRET, PYTHON, ROOT, free_port, process, site_env, wait_until_up
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 USERS = 20
 #: Codes minted per row: more than a row can use in BENCH_SECONDS on a small machine.
 CODES = int(os.environ.get("BENCH_CODES", "1500"))
-MP_APP_ID = "wxdemo0mp000000001"
-MP_SECRET = "demo-mp-secret-0000000000000001"
 
 
 def mint(sim: httpx.Client, user_ids: list[str], count: int) -> list[str]:

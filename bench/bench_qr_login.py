@@ -34,17 +34,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from _support import PYTHON, free_port, process, site_env, wait_until_up
+from _support import (
+    MP_APP_ID,
+    MP_SECRET,
+    PYTHON,
+    WEB_APP_ID,
+    WEB_SECRET,
+    free_port,
+    process,
+    site_env,
+    wait_until_up,
+)
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 USERS = 20
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-MP_APP_ID = "wxdemo0mp000000001"
-MP_SECRET = "demo-mp-secret-0000000000000001"
-WEB_APP_ID = "wxdemo0web00000001"
-WEB_SECRET = "demo-web-secret-000000000000001"
 
 
 def one_login(site: httpx.Client, sim: httpx.Client, user_id: str) -> tuple[float, float]:

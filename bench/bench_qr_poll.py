@@ -28,12 +28,21 @@ from typing import Any
 
 import httpx
 
-from _support import PYTHON, children, free_port, process, rss_kib, site_env, wait_until_up
+from _support import (
+    PYTHON,
+    WEB_APP_ID,
+    WEB_SECRET,
+    children,
+    free_port,
+    process,
+    rss_kib,
+    site_env,
+    wait_until_up,
+)
 
 POLLS = int(os.environ.get("BENCH_POLLS", "1000"))
 WAIT = float(os.environ.get("BENCH_WAIT", "8"))
 THREADS = int(os.environ.get("BENCH_THREADS", "32"))
-WEB_APP_ID = "wxdemo0web00000001"
 
 
 def threads_of(pid: int) -> int:
@@ -129,7 +138,7 @@ def main() -> int:
         wait_until_up(f"http://127.0.0.1:{sim_port}/_sim/apps")
         httpx.post(
             f"http://127.0.0.1:{sim_port}/_sim/apps",
-            json={"type": "website", "app_id": WEB_APP_ID, "app_secret": "demo-web-secret-000000000000001"},
+            json={"type": "website", "app_id": WEB_APP_ID, "app_secret": WEB_SECRET},
         ).raise_for_status()
         for name, polls, build in (
             ("uvicorn (ASGI), 1 process", POLLS, lambda port: [

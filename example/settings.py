@@ -2,6 +2,11 @@
 
 Without any variable set the site runs with SQLite, Django's database cache and demo WeChat
 credentials that ``make demo`` registers with the local simulator (http://127.0.0.1:8900).
+
+With ``DEBUG=0`` nothing published is used: the site refuses to start without a
+``SECRET_KEY`` of its own, talks to WeChat itself unless ``WECHAT_API_BASE_URL`` /
+``WECHAT_OPEN_BASE_URL`` say otherwise, configures only the apps whose credentials the
+environment gives, and logs every 500.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -23,8 +29,18 @@ def env_bool(name: str, default: bool) -> bool:
     return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
+def secret(name: str, development_default: str) -> str:
+    """``name`` from the environment; the published default only with ``DEBUG`` on."""
+    value = os.environ.get(name, "")
+    if DEBUG:
+        return value or development_default
+    if not value or value == development_default:
+        raise ImproperlyConfigured(f"With DEBUG=0 set {name} in the environment (its default is published).")
+    return value
+
+
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env("SECRET_KEY", "example-insecure-secret-key-change-me-in-production-0123456789")
+SECRET_KEY = secret("SECRET_KEY", "example-insecure-secret-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -137,30 +153,41 @@ def wechat_app(alias: str, app_type: str, app_id: str, app_secret: str) -> dict[
     return {
         "TYPE": app_type,
         "APP_ID": env(f"WECHAT_{alias}_APP_ID", app_id),
-        "APP_SECRET": env(f"WECHAT_{alias}_APP_SECRET", app_secret),
+        "APP_SECRET": secret(f"WECHAT_{alias}_APP_SECRET", app_secret),
     }
 
 
-OA_APP = {
-    **wechat_app("OA", "official_account", "wxdemo0a0000000001", "demo-oa-secret-0000000000000001"),
-    "TOKEN": env("WECHAT_OA_TOKEN", "demo-oa-token"),
-    "ENCODING_AES_KEY": env("WECHAT_OA_ENCODING_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"),
-    "MESSAGE_MODE": env("WECHAT_OA_MODE", "safe"),
-    "ROUTER": "example.wechat.router",
-}
+def configured(alias: str) -> bool:
+    """Demo apps with ``DEBUG`` on; with ``DEBUG=0`` only the apps the environment names."""
+    return DEBUG or bool(os.environ.get(f"WECHAT_{alias}_APP_ID"))
+
+
+WECHAT_APPS: dict[str, dict[str, object]] = {}
+if configured("MP"):
+    WECHAT_APPS["mp"] = wechat_app(
+        "MP", "miniprogram", "wxdemo0mp000000001", "demo-mp-secret-0000000000000001"
+    )
+if configured("WEB"):
+    WECHAT_APPS["web"] = wechat_app("WEB", "website", "wxdemo0web00000001", "demo-web-secret-000000000000001")
+if configured("OA"):
+    OA_MODE = env("WECHAT_OA_MODE", "safe")
+    WECHAT_APPS["oa"] = {
+        **wechat_app("OA", "official_account", "wxdemo0a0000000001", "demo-oa-secret-0000000000000001"),
+        "TOKEN": secret("WECHAT_OA_TOKEN", "demo-oa-token"),
+        "MESSAGE_MODE": OA_MODE,
+        "ROUTER": "example.wechat.router",
+    }
+    if DEBUG or OA_MODE != "plain":
+        WECHAT_APPS["oa"]["ENCODING_AES_KEY"] = secret(
+            "WECHAT_OA_ENCODING_AES_KEY", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+        )
 
 login_rate: str | None = env("LOGIN_THROTTLE_RATE", "30/minute")
 if login_rate.lower() == "none":
     login_rate = None
 
-WECHAT = {
-    "APPS": {
-        "mp": wechat_app("MP", "miniprogram", "wxdemo0mp000000001", "demo-mp-secret-0000000000000001"),
-        "web": wechat_app("WEB", "website", "wxdemo0web00000001", "demo-web-secret-000000000000001"),
-        "oa": OA_APP,
-    },
-    "API_BASE_URL": env("WECHAT_API_BASE_URL", SIMULATOR_URL),
-    "OPEN_BASE_URL": env("WECHAT_OPEN_BASE_URL", SIMULATOR_URL),
+WECHAT: dict[str, object] = {
+    "APPS": WECHAT_APPS,
     "SITE_URL": env("WECHAT_SITE_URL", "http://127.0.0.1:8000"),
     "JWT": {
         "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -176,6 +203,11 @@ WECHAT = {
     },
 }
 
+# The simulator in development; WeChat itself (djwechat's default) unless told otherwise.
+for setting, variable in (("API_BASE_URL", "WECHAT_API_BASE_URL"), ("OPEN_BASE_URL", "WECHAT_OPEN_BASE_URL")):
+    if os.environ.get(variable) or DEBUG:
+        WECHAT[setting] = env(variable, SIMULATOR_URL)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -183,5 +215,7 @@ LOGGING = {
     "loggers": {
         "djwechat": {"handlers": ["console"], "level": env("DJWECHAT_LOG_LEVEL", "INFO")},
         "djwechat.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Unhandled errors (500s): Django shows them on the console only with DEBUG on.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

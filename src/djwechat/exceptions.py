@@ -38,7 +38,8 @@ The tree::
     │   │   └── RefreshReuseError            code=refresh_reused          401
     │   ├── SessionRevokedError              code=session_revoked         401
     │   ├── InvalidCredentialsError          code=invalid_credentials     401
-    │   └── InactiveUserError                code=user_inactive           403
+    │   ├── InactiveUserError                code=user_inactive           403
+    │   └── IdentityRequiredError            code=identity_required       403
     ├── ThrottledError (wait)                code=throttled               429
     ├── LoginError                           code=login_failed            400
     │   ├── LoginRefusedError                code=login_refused           403
@@ -321,6 +322,18 @@ class InactiveUserError(AuthError):
     code = "user_inactive"
     status_code = 403
     default_message = "This account is disabled."
+
+
+class IdentityRequiredError(AuthError):
+    """The caller has no WeChat identity in the app, and the request is only safe for one.
+
+    A phone-number code says nothing about who sent it: only with the caller's openid does
+    WeChat check that the code was issued to the caller.
+    """
+
+    code = "identity_required"
+    status_code = 403
+    default_message = "Log in with WeChat in this app first."
 
 
 class ThrottledError(WeChatError):

@@ -160,3 +160,18 @@ def test_render_refuses_bad_tags_and_types() -> None:
 
 def test_cdata_splits_the_terminator() -> None:
     assert cdata("a]]>b") == "<![CDATA[a]]]]><![CDATA[>b]]>"
+
+
+@pytest.mark.parametrize(
+    "encoding", ["x-evil", "rot13", "base64", "utf-7", "utf-16", "latin-1", "unicode_escape", "\u00e9", ""]
+)
+def test_a_declared_encoding_other_than_utf8_is_invalid_xml(encoding: str) -> None:
+    body = f'<?xml version="1.0" encoding="{encoding}"?><xml><a>x</a></xml>'.encode()
+    with pytest.raises(XMLError):
+        parse_xml(body, max_size=0)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "utf-8", "utf8", "Utf_8"])
+def test_utf8_may_be_declared(encoding: str) -> None:
+    body = f"\ufeff<?xml version='1.0' encoding='{encoding}'?><xml><a>x</a></xml>".encode()
+    assert parse_xml(body, max_size=0) == {"a": "x"}

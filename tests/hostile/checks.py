@@ -47,7 +47,8 @@ def assert_no_secrets(response: Any, secrets: Iterable[str], where: str) -> None
 def assert_sane(
     endpoint: Endpoint | None, method: str, path: str, response: Any, secrets: Iterable[str]
 ) -> None:
-    """Never a 5xx; a 4xx of a JSON endpoint is the package-wide error shape; nothing leaks.
+    """Never a 5xx; a 4xx of a JSON endpoint is the package-wide error shape; nothing leaks;
+    no answer of a JSON endpoint may be stored by a cache (``Cache-Control: no-store``).
 
     ``endpoint`` is ``None`` for a path that resolves to no endpoint (Django's own 404 page).
     For the Official Account endpoint, a 4xx may be the protocol's plain-text answer, but no
@@ -57,7 +58,11 @@ def assert_sane(
     where = describe(method, path, response)
     assert response.status_code < 500, where
     assert_no_secrets(response, secrets, where)
-    if endpoint is None or method == "HEAD" or not 400 <= response.status_code < 500:
+    if endpoint is None:
+        return
+    if not (endpoint.is_message_server or endpoint.is_browser_page):
+        assert "no-store" in response.get("Cache-Control", ""), f"cacheable: {where}"
+    if method == "HEAD" or not 400 <= response.status_code < 500:
         return
     is_json = response.get("Content-Type", "").startswith("application/json")
     if endpoint.is_message_server:

@@ -34,6 +34,12 @@ CONTENT_TYPES = (
     "multipart/form-data; boundary=BoUnDaRy",
     "text/xml",
     "text/plain; charset=utf-8",
+    # Charsets nobody knows, or odd ones: the body is still just bytes.  (A charset naming a
+    # codec that is no text encoding, such as rot13, together with a query string makes Django's
+    # own request constructor raise, before any middleware or view runs.)
+    "application/json; charset=x-evil",
+    "application/x-www-form-urlencoded; charset=x-evil",
+    "text/xml; charset=utf-7",
     None,
 )
 

@@ -44,6 +44,7 @@ WRONG_VALUES: Final[tuple[Any, ...]] = (
     "\u0000",
     "a\u0000b",
     "\ud800",  # a lone surrogate: valid JSON escape, not encodable as UTF-8
+    "abc\n",  # "^…$" would let the newline through
     "x" * 70_000,
     "小程序",
     "' OR '1'='1",
@@ -98,6 +99,8 @@ SMALL_BODIES: Final[tuple[bytes, ...]] = (
     b"code=abc&username=alice&password=x&all=1",
     b'--BoUnDaRy\r\nContent-Disposition: form-data; name="code"\r\n\r\nabc\r\n--BoUnDaRy--\r\n',
     b"<xml><code><![CDATA[abc]]></code></xml>",
+    b'<?xml version="1.0" encoding="x-evil"?><xml><code>abc</code></xml>',
+    b'<?xml version="1.0" encoding="base64"?><xml/>',
     b"\xff\xfe\x00garbage",
 )
 

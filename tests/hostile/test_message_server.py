@@ -45,9 +45,20 @@ def push_fields(app_id: str, **fields: str) -> bytes:
     return f"<xml>{inner}</xml>".encode()
 
 
+#: Declared encodings WeChat never uses: unknown, not text codecs, or not UTF-8.
+ODD_ENCODINGS = ("x-evil", "rot13", "base64", "utf-7", "unicode_escape", "palmos", "a" * 300)
+
+
+def encoded_as(encoding: str, app_id: str) -> bytes:
+    """A well-formed push that declares ``encoding``."""
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+    return declaration + push_fields(app_id)
+
+
 def hostile_pushes(app_id: str) -> list[bytes]:
     """Bodies that are not an acceptable push, whatever their signature."""
     return [
+        *(encoded_as(encoding, app_id) for encoding in ODD_ENCODINGS),
         XXE,
         LAUGHS,
         b"<xml>",
@@ -176,7 +187,7 @@ def test_signed_hostile_encrypted_pushes(probe: Probe, oa: AppSettings) -> None:
     wrong_app = MessageCrypto(token=oa.token, encoding_aes_key=oa.encoding_aes_key, app_id="wx-another-app")
     hostile = [
         (body.decode("utf-8", "replace"), (crypto, other, wrong_app))
-        for body in hostile_pushes(oa.app_id)[:14]
+        for body in hostile_pushes(oa.app_id)[: len(ODD_ENCODINGS) + 14]
     ]
     # A well-formed push is refused too when sealed with another key or for another app.
     legitimate = (push_fields(oa.app_id).decode(), (other, wrong_app))
@@ -242,3 +253,22 @@ def test_handshake_echoes_only_as_plain_text(probe: Probe, oa: AppSettings, echo
     assert response["Content-Type"].startswith("text/plain")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response.content.decode() == echostr
+
+
+@pytest.mark.parametrize("encoding", ODD_ENCODINGS)
+def test_a_push_declaring_another_encoding_is_invalid_xml(
+    probe: Probe, oa: AppSettings, encoding: str
+) -> None:
+    response = post_push(probe, signed_query(oa.token), encoded_as(encoding, oa.app_id))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_xml"
+    crypto = MessageCrypto(token=oa.token, encoding_aes_key=oa.encoding_aes_key, app_id=oa.app_id)
+    query = signed_query(oa.token, encrypt_type="aes")
+    sealed = crypto.encrypt(
+        encoded_as(encoding, oa.app_id).decode(), timestamp=query["timestamp"], nonce=query["nonce"]
+    )
+    query["msg_signature"] = sealed.msg_signature
+    response = post_push(probe, query, sealed.to_xml().encode())
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_xml"
+    assert routers.handled == 0

@@ -113,10 +113,11 @@ def test_the_checks_can_fail() -> None:
         JsonResponse({"error": {"code": "Not-Snake", "message": "x"}}, status=400),
         JsonResponse({"error": {"code": "bad", "message": ""}}, status=400),
         JsonResponse({"ok": True, "session_key": "s3cr3t-session-key"}, status=200),
+        JsonResponse({"error": {"code": "a_b", "message": "m"}}, status=401),  # cacheable
     ]
     for response in cases:
         with pytest.raises(AssertionError):
             assert_sane(endpoint, "GET", "/auth/me/", response, ["s3cr3t-session-key"])
-    assert_sane(
-        endpoint, "GET", "/auth/me/", JsonResponse({"error": {"code": "a_b", "message": "m"}}, status=401), []
-    )
+    fine = JsonResponse({"error": {"code": "a_b", "message": "m"}}, status=401)
+    fine["Cache-Control"] = "no-store"
+    assert_sane(endpoint, "GET", "/auth/me/", fine, [])

@@ -129,3 +129,28 @@ def test_hostile_phone_numbers_through_wechat(
     )
     assert response.status_code == 200, response.content
     assert response.json()["phone_number"] == "+1 415-555-0100"
+
+
+def test_extra_data_with_a_nul_byte(
+    probe: Probe, sim: SimulatorControl, hostile_apps: dict[str, AppSettings]
+) -> None:
+    # PostgreSQL refuses "\u0000" in a jsonb value: the login was a 500 there (and stored the
+    # NUL on SQLite), and with DEBUG on the error page showed the session_key.
+    from djwechat.accounts.models import Identity
+
+    user = sim.create_user("upstream-nul-extra", nickname="Frank")
+    profile = {
+        "city": "Shen\u0000zhen",
+        "province": "Guang\u001bdong",
+        "country": "C\u0008N",
+        "language": "zh\u007f",
+    }
+    response = _login_with_profile(probe, sim, hostile_apps["mp"], user.id, profile)
+    assert response.status_code == 200, response.content
+    identity = Identity.objects.get(openid=user.openid(hostile_apps["mp"].app_id))
+    assert identity.extra_data == {
+        "city": "Shenzhen",
+        "province": "Guangdong",
+        "country": "CN",
+        "language": "zh",
+    }

@@ -18,7 +18,7 @@ from django.test import Client
 import jwt
 from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
-from djwechat.jwt.record_cache import CACHE_KEY_PREFIX
+from djwechat.jwt.record_cache import record_key
 from tests.jwt.conftest import API, assert_refused
 
 pytestmark = [pytest.mark.urls("tests.jwt.admin_urls"), pytest.mark.django_db]
@@ -177,7 +177,7 @@ def test_revoke_action_ends_the_sessions_like_logout(
         assert api.get("/auth/me/", pair["access"]).status_code == 200
     target = JWTSession.objects.get(session_key=session_key_of(pairs[0]))
     assert target.user_id == user.pk
-    assert cache.get(CACHE_KEY_PREFIX + target.session_key) is not None
+    assert cache.get(record_key(target.session_key)) is not None
 
     response = admin_client.post(
         CHANGELIST,
@@ -189,7 +189,7 @@ def test_revoke_action_ends_the_sessions_like_logout(
     assert_clean(secrets, response.content.decode(), *(url for url, _ in response.redirect_chain))
 
     assert not JWTSession.objects.filter(pk=target.pk).exists()
-    assert cache.get(CACHE_KEY_PREFIX + target.session_key) is None
+    assert cache.get(record_key(target.session_key)) is None
     assert SessionStore(target.session_key).load_record() is None
     assert_refused(api.get("/auth/me/", pairs[0]["access"]), "session_revoked")
     for pair in pairs[1:]:
@@ -266,3 +266,40 @@ def test_anonymous_is_sent_to_the_login_page(pairs: list[dict[str, Any]]) -> Non
     response = Client().get(CHANGELIST)
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+USER_CHANGELIST = "/admin/users/user/"
+
+#: Lookups from another model's admin that would read a secret column of the sessions.
+RELATED_SECRET_LOOKUPS = (
+    "jwt_sessions__session_key__startswith",
+    "jwt_sessions__pk__startswith",
+    "jwt_sessions__session_key__gt",
+    "jwt_sessions__session_key__regex",
+    "jwt_sessions__session_key__contains",
+    "jwt_sessions__session_data__contains",
+    "jwt_sessions__refresh_id__startswith",
+    "jwt_sessions__previous_refresh_id__startswith",
+    "wechat_identities__user__jwt_sessions__session_key__startswith",
+)
+
+
+@pytest.mark.parametrize("lookup", RELATED_SECRET_LOOKUPS)
+def test_the_user_admin_is_no_oracle_of_session_secrets(
+    admin_client: Client, pairs: list[dict[str, Any]], user: Any, lookup: str
+) -> None:
+    """The example's user admin (Django's UserAdmin, nothing added): a right and a wrong guess
+    of a secret's first characters must get the same answer."""
+    session = JWTSession.objects.filter(user=user).first()
+    assert session is not None
+    JWTSession.objects.filter(pk=session.pk).update(previous_refresh_id="prev-" + session.refresh_id)
+    session.refresh_from_db()
+    parts = lookup.split("__")
+    column = parts[parts.index("jwt_sessions") + 1]
+    secret = str(getattr(session, "session_key" if column == "pk" else column))
+    right, wrong = (secret[:2], "~~") if parts[-1] != "gt" else ("", "\U0010ffff")
+    answers = [admin_client.get(USER_CHANGELIST, {lookup: guess}) for guess in (right, wrong)]
+    assert answers[0].status_code == answers[1].status_code, lookup
+    bodies = [a.content.decode() for a in answers]
+    assert "alice" not in bodies[0] or "alice" in bodies[1], f"{lookup} tells a right guess from a wrong one"
+    assert_clean(secrets_of_sessions(), *bodies)

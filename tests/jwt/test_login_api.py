@@ -187,3 +187,32 @@ def test_reference_hooks_change_nothing(api: API, user: Any) -> None:
     ):
         response = api.post("/auth/token/", {"username": "alice", "password": "correct horse battery staple"})
     assert set(response.json()) == {"access", "refresh", "token_type", "expires_in", "user", "is_new_user"}
+
+
+def test_account_throttle_counts_the_account_whatever_it_is_called(
+    api: API, make_user: Callable[..., Any], settings: Any
+) -> None:
+    """``alice`` and ``alice@example.com`` are one account: together they get one rate."""
+    settings.WECHAT = {
+        **settings.WECHAT,
+        "LOGIN": {**settings.WECHAT["LOGIN"], "THROTTLE_RATE": None, "ACCOUNT_THROTTLE_RATE": "4/minute"},
+    }
+    make_user("alice", email="alice@example.com")
+    names = ["alice", "alice@example.com", "Alice@Example.com", " alice", "alice@example.com", "alice"]
+    codes = [api.post("/auth/token/", {"username": name, "password": "wrong"}).status_code for name in names]
+    assert codes == [401, 401, 401, 401, 429, 429]
+
+
+def test_account_throttle_looks_the_same_for_an_unknown_account(
+    api: API, make_user: Callable[..., Any], settings: Any
+) -> None:
+    settings.WECHAT = {
+        **settings.WECHAT,
+        "LOGIN": {**settings.WECHAT["LOGIN"], "THROTTLE_RATE": None, "ACCOUNT_THROTTLE_RATE": "3/minute"},
+    }
+    make_user("bob")
+    for name in ("bob", "nobody"):
+        codes = [
+            api.post("/auth/token/", {"username": name, "password": "wrong"}).status_code for _ in range(5)
+        ]
+        assert codes == [401, 401, 401, 429, 429], name

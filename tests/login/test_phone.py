@@ -34,6 +34,19 @@ def ask(client: Client, access: str | None, body: Any) -> Any:
     return client.post(PHONE_URL, data, content_type="application/json", **headers)
 
 
+def password_login(client: Client, username: str, *, create: bool = True) -> str:
+    """The access token of a password login as ``username`` (created first, with no identity)."""
+    if create:
+        User.objects.create_user(username=username, password="correct horse battery")
+    response = client.post(
+        "/auth/token/",
+        {"username": username, "password": "correct horse battery"},
+        content_type="application/json",
+    )
+    token: str = response.json()["access"]
+    return token
+
+
 def error_of(response: Any) -> tuple[int, str]:
     return response.status_code, response.json()["error"]["code"]
 
@@ -109,12 +122,7 @@ def test_legacy_data_without_a_number_is_400(
 def test_a_session_not_started_by_the_mini_program_has_no_session_key(
     client: Client, mp: AppSettings, sim_user: SimUser
 ) -> None:
-    User.objects.create_user(username="pat", password="correct horse battery")
-    token = client.post(
-        "/auth/token/",
-        {"username": "pat", "password": "correct horse battery"},
-        content_type="application/json",
-    ).json()["access"]
+    token = password_login(client, "pat")
     response = ask(
         client, token, {"encrypted_data": "AAAAAAAAAAAAAAAAAAAAAA==", "iv": "r7BXXKkLb8qrSNn05n0qiA=="}
     )
@@ -127,11 +135,7 @@ def test_a_password_user_with_a_mini_program_identity_can_use_a_phone_code(
     user = User.objects.get()
     user.set_password("correct horse battery")
     user.save()
-    token = client.post(
-        "/auth/token/",
-        {"username": user.username, "password": "correct horse battery"},
-        content_type="application/json",
-    ).json()["access"]
+    token = password_login(client, user.username, create=False)
     response = ask(client, token, {"code": sim.mint_code(mp.app_id, sim_user.id, "phone")})
     assert response.status_code == 200, response.content
     # No session_key in this session: the openid came from the user's identity.
@@ -191,3 +195,37 @@ def test_malformed_phone_requests_are_400(
 def test_get_is_405(client: Client, access: str) -> None:
     response = client.get(PHONE_URL, HTTP_AUTHORIZATION=f"Bearer {access}")
     assert error_of(response) == (405, "method_not_allowed")
+
+
+def test_a_password_user_without_an_identity_cannot_spend_a_phone_code(
+    client: Client, sim: SimulatorControl, mp: AppSettings, login: Login
+) -> None:
+    """Without an openid WeChat would not check whose code it is: refused before the call,
+    so the code is not spent and its owner can still use it."""
+    token = password_login(client, "mallory")
+    victim = sim.create_user("phone-victim", phone_number="13900000001")
+    code = sim.mint_code(mp.app_id, victim.id, "phone")
+
+    assert error_of(ask(client, token, {"code": code})) == (403, "identity_required")
+    assert sim.calls(PHONE_API) == []
+    assert User.objects.get(username="mallory").phone_number == ""
+
+    owner = login(victim).json()["access"]
+    response = ask(client, owner, {"code": code})
+    assert response.status_code == 200, response.content
+    assert response.json()["phone_number"] == "13900000001"
+
+
+def test_phone_codes_are_throttled_per_user_before_wechat_is_called(
+    client: Client, access: str, sim: SimulatorControl, mp: AppSettings, login: Login, settings: Any
+) -> None:
+    """Garbage codes cost one WeChat call each: a user gets LOGIN.THROTTLE_RATE of them."""
+    settings.WECHAT = {**settings.WECHAT, "LOGIN": {**settings.WECHAT["LOGIN"], "THROTTLE_RATE": "3/minute"}}
+    answers = [ask(client, access, {"code": f"{index:032x}"}) for index in range(6)]
+    assert [a.status_code for a in answers] == [400, 400, 400, 429, 429, 429]
+    assert int(answers[-1]["Retry-After"]) >= 1
+    assert len(sim.calls(PHONE_API)) == 3
+    # Per user: another user's phone requests still reach WeChat.
+    other = login(sim.create_user("phone-other")).json()["access"]
+    assert ask(client, other, {"code": "f" * 32}).status_code == 400
+    assert len(sim.calls(PHONE_API)) == 4

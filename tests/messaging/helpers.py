@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import time
@@ -67,10 +68,19 @@ def sha1(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
+#: WeChat never signs two requests with one nonce (the server accepts a signed pair once).
+_nonces = itertools.count(1590219412)
+
+
+def fresh_nonce() -> str:
+    return str(next(_nonces))
+
+
 def signed_query(
-    *, timestamp: str | None = None, nonce: str = "1590219412", token: str = TOKEN, **extra: str
+    *, timestamp: str | None = None, nonce: str | None = None, token: str = TOKEN, **extra: str
 ) -> dict[str, str]:
     timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or fresh_nonce()
     return {"signature": sha1(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}
 
 
@@ -103,9 +113,10 @@ class Peer:
         self.token = token
 
     def encrypted_query_and_body(
-        self, xml: str, *, nonce: str = "1590219412", timestamp: str | None = None
+        self, xml: str, *, nonce: str | None = None, timestamp: str | None = None
     ) -> tuple[dict[str, str], str]:
         timestamp = timestamp or str(int(time.time()))
+        nonce = nonce or fresh_nonce()
         envelope = self.crypto.encrypt_message(xml, nonce, timestamp)
         encrypt = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]></Encrypt>", envelope).group(1)
         to_user = re.search(r"<ToUserName><!\[CDATA\[(.*?)\]\]>", xml).group(1)

@@ -68,3 +68,39 @@ def test_errors_are_json_and_security_ones_are_logged(caplog) -> None:
     assert response.content_type == "application/json"
     assert '"stale_timestamp"' in response.body
     assert any("203.0.113.9" in r.getMessage() for r in caplog.records)
+
+
+class CountingCache(LocMemCache):
+    """A local cache that counts its round trips (each public call is one on a shared cache)."""
+
+    def __init__(self) -> None:
+        super().__init__("counting", {})
+        self.calls: list[str] = []
+
+    def add(self, *args: Any, **kwargs: Any) -> bool:
+        self.calls.append("add")
+        return super().add(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append("get")
+        return super().get(*args, **kwargs)
+
+    def set(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append("set")
+        super().set(*args, **kwargs)
+
+
+def test_cache_round_trips_per_request() -> None:
+    """What a request costs on the shared cache: binding its signature is one ``add``."""
+    cache = CountingCache()
+    server, _ = make_server(cache)
+    assert server.handle("GET", signed_query(echostr="e"), b"").status == 200
+    assert cache.calls == ["add"]  # the signature binding
+    cache.calls.clear()
+    query = signed_query()
+    assert server.handle("POST", query, text_push("one", msg_id=1).encode()).status == 200
+    assert cache.calls == ["add", "add", "set"]  # binding, dedupe claim, stored answer
+    cache.calls.clear()
+    # WeChat's retry of that push: both keys are there already; the stored answer is served.
+    assert server.handle("POST", query, text_push("one", msg_id=1).encode()).status == 200
+    assert cache.calls == ["add", "get", "add", "get"]

@@ -42,7 +42,8 @@ def test_token_rotation_under_concurrency(sim: SimulatorControl) -> None:
 
 def test_hostile_bodies_are_rejected_cleanly(sim: SimulatorControl) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
-    assert httpx.post(f"{sim.base_url}/_sim/apps", content=deep).status_code == 400
+    json_type = {"Content-Type": "application/json"}
+    assert httpx.post(f"{sim.base_url}/_sim/apps", content=deep, headers=json_type).status_code == 400
     answer = httpx.post(f"{sim.base_url}/cgi-bin/stable_token", content=deep)
     assert answer.status_code == 200
     assert answer.json()["errcode"] == 47001

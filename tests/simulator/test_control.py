@@ -16,7 +16,10 @@ from .conftest import token_of
 
 @pytest.fixture
 def raw(wechat_simulator: SimulatorServer, sim: SimulatorControl) -> httpx.Client:
-    return httpx.Client(base_url=wechat_simulator.url, timeout=5)
+    # The control API takes JSON only; these tests send malformed JSON, labelled as JSON.
+    return httpx.Client(
+        base_url=wechat_simulator.url, timeout=5, headers={"Content-Type": "application/json"}
+    )
 
 
 @pytest.mark.parametrize(

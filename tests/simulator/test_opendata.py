@@ -32,7 +32,10 @@ def control(request: pytest.FixtureRequest, sim: SimulatorControl) -> Iterator[S
 
 @pytest.fixture
 def raw(wechat_simulator: SimulatorServer, sim: SimulatorControl) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=wechat_simulator.url, timeout=5) as client:
+    # The control API takes JSON only; these tests send malformed JSON, labelled as JSON.
+    with httpx.Client(
+        base_url=wechat_simulator.url, timeout=5, headers={"Content-Type": "application/json"}
+    ) as client:
         yield client
 
 

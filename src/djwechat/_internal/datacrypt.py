@@ -18,6 +18,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from django.views.decorators.debug import sensitive_variables
+
 from djwechat._internal import clock, pkcs7
 from djwechat._internal.aescbc import b64decode_strict, cbc_decrypt, cbc_encrypt
 from djwechat._internal.signing import constant_time_equals
@@ -28,6 +30,7 @@ __all__ = ["decrypt_data", "encrypt_data"]
 _BLOCK_SIZE: Final = 16
 
 
+@sensitive_variables()
 def _decode_key(value: str, what: str) -> bytes:
     try:
         raw = b64decode_strict(value) if isinstance(value, str) else b""
@@ -38,6 +41,7 @@ def _decode_key(value: str, what: str) -> bytes:
     return raw
 
 
+@sensitive_variables()
 def decrypt_data(
     encrypted_data: str,
     *,
@@ -78,6 +82,7 @@ def decrypt_data(
     return data
 
 
+@sensitive_variables()
 def encrypt_data(data: Mapping[str, Any], *, session_key: str, iv: str) -> str:
     """Encrypt ``data`` the way WeChat does (the simulator and tests use this).
 

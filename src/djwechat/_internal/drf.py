@@ -14,12 +14,14 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.http import parse_header_parameters
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.metadata import BaseMetadata
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from djwechat._internal.responses import logger
+from djwechat._internal.debug import protect_error_pages
+from djwechat._internal.responses import logger, no_store
 from djwechat.exceptions import BodyTooLargeError, WeChatError
 
 _DRF_CODES: dict[type[drf_exceptions.APIException], str] = {
@@ -132,13 +134,26 @@ class EmptyMultipartParser(EmptyFormParser):
         return f"--{boundary}--".encode("latin-1", "replace") if boundary else None
 
 
+class MethodsMetadata(BaseMetadata):
+    """The answer to ``OPTIONS``: the allowed methods, and nothing else.
+
+    DRF's default metadata includes the view's name and docstring, which are notes for the
+    project's developers, not for whoever asks.
+    """
+
+    def determine_metadata(self, request: Any, view: Any) -> dict[str, Any]:
+        return {"methods": list(view.allowed_methods)}
+
+
 class JSONAPIView(APIView):
     """Base class of djwechat's DRF views: JSON in, JSON out, errors in the package-wide shape.
 
     Subclasses set ``authentication_classes`` / ``permission_classes`` / ``throttle_classes``
-    explicitly; nothing is inherited from the project's ``REST_FRAMEWORK`` defaults.
+    explicitly; nothing is inherited from the project's ``REST_FRAMEWORK`` defaults.  Every
+    answer is marked ``Cache-Control: no-store``; ``OPTIONS`` tells the allowed methods only.
     """
 
+    metadata_class = MethodsMetadata
     parser_classes = (SafeJSONParser, EmptyFormParser, EmptyMultipartParser)
     renderer_classes = (JSONRenderer,)
     authentication_classes: Any = ()
@@ -147,6 +162,14 @@ class JSONAPIView(APIView):
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        return no_store(super().finalize_response(request, response, *args, **kwargs))
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        # An unexpected error's report must not show WeChat secrets, even with DEBUG on.
+        protect_error_pages(request._request)
+        super().initial(request, *args, **kwargs)
 
     def permission_denied(
         self, request: Any, message: str | None = None, code: str | None = None

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from django.views.decorators.debug import sensitive_variables
+
 from djwechat._internal import pkcs7
 from djwechat._internal.aescbc import b64decode_strict, cbc_decrypt, cbc_encrypt
 from djwechat._internal.signing import sha1_signature, verify_sha1_signature
@@ -41,6 +43,7 @@ _HEADER_SIZE: Final = _RANDOM_SIZE + 4
 _ENCODING_AES_KEY_RE: Final = re.compile(r"[A-Za-z0-9]{43}")
 
 
+@sensitive_variables()
 def aes_key_from_encoding_key(encoding_aes_key: str) -> bytes:
     """The 32-byte AES key of a 43-character EncodingAESKey.
 
@@ -139,6 +142,7 @@ class MessageCrypto:
         """The ``msg_signature`` of an ``Encrypt`` value."""
         return sha1_signature(self._token, timestamp, nonce, encrypt)
 
+    @sensitive_variables()
     def decrypt(self, encrypt: str, *, msg_signature: str, timestamp: str, nonce: str) -> DecryptedMessage:
         """Check ``msg_signature`` and decrypt ``encrypt`` (the ``Encrypt`` value as received).
 
@@ -164,6 +168,7 @@ class MessageCrypto:
             raise mismatch
         raise CryptoError()
 
+    @sensitive_variables()
     def _open(self, aes_key: bytes, ciphertext: bytes) -> str:
         plain = pkcs7.unpad(cbc_decrypt(aes_key, aes_key[:16], ciphertext), BLOCK_SIZE)
         if len(plain) < _HEADER_SIZE:
@@ -179,6 +184,7 @@ class MessageCrypto:
         except UnicodeDecodeError as exc:
             raise CryptoError() from exc
 
+    @sensitive_variables()
     def encrypt(
         self,
         text: str,

@@ -12,12 +12,24 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 
+from djwechat._internal.debug import protect_error_pages
 from djwechat.exceptions import ThrottledError, WeChatError
 
 logger = logging.getLogger("djwechat")
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    """``response`` marked ``Cache-Control: no-store``: tokens and personal data stay out of caches.
+
+    Every answer of a djwechat JSON endpoint gets it (:func:`json_errors`, ``JSONAPIView``), so a
+    new token answer cannot forget it.
+    """
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 def json_error(code: str, message: str, status: int, **extra: Any) -> JsonResponse:
@@ -37,13 +49,20 @@ def error_response(exc: WeChatError) -> JsonResponse:
 
 
 def json_errors(view: ViewFunc) -> ViewFunc:
-    """Decorate a plain Django view so that any :class:`WeChatError` becomes a JSON error answer."""
+    """Decorate a plain Django view so that any :class:`WeChatError` becomes a JSON error answer.
+
+    Every answer is marked ``Cache-Control: no-store`` (:func:`no_store`).
+
+    Any other exception is a 500 whose error report hides WeChat secrets
+    (:func:`~djwechat._internal.debug.protect_error_pages`).
+    """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        protect_error_pages(request)
         try:
-            return view(request, *args, **kwargs)
+            return no_store(view(request, *args, **kwargs))
         except WeChatError as exc:
-            return error_response(exc)
+            return no_store(error_response(exc))
 
     return cast(ViewFunc, wrapper)

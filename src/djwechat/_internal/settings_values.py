@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-_RATE_RE: Final = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+_RATE_RE: Final = re.compile(r"\A\d+/(s|sec|second|m|min|minute|h|hour|d|day)\Z")
 
 
 @dataclass(frozen=True, slots=True)

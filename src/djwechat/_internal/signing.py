@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from django.views.decorators.debug import sensitive_variables
+
 from djwechat.exceptions import InvalidSignatureError
 
 __all__ = [
@@ -59,6 +61,7 @@ def verify_sha1_signature(signature: str, *parts: str) -> None:
         raise InvalidSignatureError()
 
 
+@sensitive_variables()
 def rawdata_signature(raw_data: str, session_key: str) -> str:
     """The Mini Program ``signature`` of ``rawData``: ``sha1(raw_data + session_key)`` hex.
 
@@ -67,6 +70,7 @@ def rawdata_signature(raw_data: str, session_key: str) -> str:
     return hashlib.sha1((raw_data + session_key).encode()).hexdigest()  # noqa: S324 - protocol-mandated
 
 
+@sensitive_variables()
 def verify_rawdata_signature(signature: str, raw_data: str, session_key: str) -> None:
     """Check a ``getUserInfo`` ``signature``; raises :class:`InvalidSignatureError` on mismatch."""
     expected = rawdata_signature(raw_data, session_key)
@@ -74,6 +78,7 @@ def verify_rawdata_signature(signature: str, raw_data: str, session_key: str) ->
         raise InvalidSignatureError()
 
 
+@sensitive_variables()
 def session_hmac_signature(session_key: str, body: str | bytes) -> str:
     """The user login-state signature: HMAC-SHA256 hex, key = session_key text, message = body.
 

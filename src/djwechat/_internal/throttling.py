@@ -1,4 +1,5 @@
-"""Attempt counters on the shared cache: login throttling for every login endpoint.
+"""Attempt counters on the shared cache: login throttling for every login endpoint, and a per-user
+limit for every endpoint that calls WeChat on behalf of a logged-in user.
 
 A sliding-window counter per (scope, identity): attempts are counted in fixed windows, and the
 limit applies to the current window's count plus the previous window's count weighted by how
@@ -10,20 +11,22 @@ Each window's counter is created with ``cache.add`` (atomic "set if absent") and
 Django's generic read-then-write, which loses increments under concurrency; there the n-th
 attempt claims the key ``<counter>:n`` with ``cache.add`` instead (a primary-key insert), so
 concurrent workers and hosts share one count and never lose an attempt on either kind of
-backend.  Identities are hashed before they become cache keys: keys stay short and valid for
-every backend, and no IP address or account name is written to the cache in clear.
+backend.  Identities are hashed with a key (:func:`~djwechat._internal.cachekeys.keyed_digest`)
+before they become cache keys: keys stay short and valid for every backend, and no IP address or
+account name can be read back from them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
+import unicodedata
 from typing import Any, Final
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 
 from djwechat._internal import clock
+from djwechat._internal.cachekeys import keyed_digest
 from djwechat._internal.client_ip import client_ip
 from djwechat.conf import get_settings
 from djwechat.exceptions import ThrottledError
@@ -49,7 +52,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def _key(scope: str, ident: str, window: int) -> str:
-    digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    digest = keyed_digest("throttle", ident)
     return f"{KEY_PREFIX}:{scope}:{digest}:{window}"
 
 
@@ -129,15 +132,39 @@ def throttle(scope: str, ident: str, rate: str | None) -> None:
     raise ThrottledError(wait=max(1, math.ceil(wait_fraction * period)))
 
 
-def throttle_login(request: Any, account: str | None) -> None:
+def throttle_login(request: Any, account: str | None, *, user_pk: Any = None) -> None:
     """Apply the login limits: ``LOGIN.THROTTLE_RATE`` per client IP, ``ACCOUNT_THROTTLE_RATE`` per account.
 
     Call it at the start of every login endpoint, before any password check or WeChat call.
-    ``account`` is whatever names the account being tried (a username, an email, a WeChat
-    code's app alias …); it is compared case-insensitively.  ``None`` skips the per-account
-    limit.  Raises :class:`ThrottledError` (429 with ``Retry-After``).
+    ``account`` is whatever the client named the account with (a username, an email …),
+    normalised (NFKC, surrounding spaces, case) before it is counted; ``None`` skips it.
+    ``user_pk`` is the primary key of the account that name resolves to, when it resolves to
+    one: it is counted too, so that ``alice`` and ``alice@example.com`` share one rate.  A
+    request must pass every count.  A name that resolves to no account is counted exactly
+    like one that does, so the limits do not tell whether an account exists.  Raises
+    :class:`ThrottledError` (429 with ``Retry-After``).
+
+    The trade-off of any per-account limit stays: whoever knows an account's name can use up
+    its attempts and keep its owner's password logins waiting (never longer than the rate's
+    period after the attempts stop); the per-IP limit bounds how fast one client can do it.
     """
     login = get_settings().login
     throttle("login-ip", client_ip(request) or "unknown", login.throttle_rate)
     if account:
-        throttle("login-account", account.strip().casefold(), login.account_throttle_rate)
+        normalised = unicodedata.normalize("NFKC", account).strip().casefold()
+        throttle("login-account", normalised, login.account_throttle_rate)
+    if user_pk is not None:
+        throttle("login-user", str(user_pk), login.account_throttle_rate)
+
+
+def throttle_user(user: Any, action: str) -> None:
+    """Count one ``action`` of a logged-in ``user``; raise :class:`ThrottledError` over the login rate.
+
+    Call it at the start of every endpoint that spends a WeChat call on behalf of a logged-in
+    user (exchanging a phone code, linking an identity …), before anything is checked: each
+    such call counts against the app's WeChat quota, so one user must not be able to make
+    them without bound.  The limit is ``LOGIN.THROTTLE_RATE`` per user and ``action`` (each
+    action counts on its own); ``None`` turns it off.  Raises :class:`ThrottledError` (429
+    with ``Retry-After``).
+    """
+    throttle(f"user-{action}", str(user.pk), get_settings().login.throttle_rate)

@@ -11,6 +11,7 @@ developers.weixin.qq.com/doc/oplatform/developers/dev/push/encryption.md.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -29,7 +30,11 @@ MAX_DEPTH: Final = 16
 # XML 1.0 forbids these characters anywhere, CDATA included; a reply containing one would be
 # rejected by WeChat as malformed, so they are dropped when rendering.
 _ILLEGAL_XML_CHARS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_TAG_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_TAG_RE: Final = re.compile(r"\A[A-Za-z_][A-Za-z0-9_.-]*\Z")
+#: The ``encoding`` of an XML declaration (which may only follow a byte-order mark).
+_DECLARED_ENCODING: Final = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])(.*?)\1", re.DOTALL
+)
 
 
 def parse_xml(body: bytes | str, *, max_size: int) -> dict[str, Any]:
@@ -41,20 +46,22 @@ def parse_xml(body: bytes | str, *, max_size: int) -> dict[str, Any]:
 
     Raises :class:`BodyTooLargeError` when ``body`` is longer than ``max_size`` bytes (0 means no
     limit), :class:`XMLForbiddenError` for a DTD, an entity or an external reference, and
-    :class:`XMLError` for anything malformed (including invalid UTF-8 and nesting deeper than
-    :data:`MAX_DEPTH`).
+    :class:`XMLError` for anything malformed (including invalid UTF-8, a declared encoding
+    other than UTF-8 and nesting deeper than :data:`MAX_DEPTH`).
     """
     data = body.encode() if isinstance(body, str) else body
     if max_size and len(data) > max_size:
         raise BodyTooLargeError(limit=max_size)
     if not data.strip():
         raise XMLError("The XML document is empty.")
+    _check_declared_encoding(data)
     try:
         # forbid_dtd stops "billion laughs" at the DOCTYPE, before anything is expanded.
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise XMLForbiddenError() from exc
-    except (ParseError, ValueError) as exc:
+    except (ParseError, ValueError, LookupError) as exc:
+        # LookupError: an encoding Python does not know, or a codec that is not a text encoding.
         raise XMLError() from exc
     if len(root) == 0:
         # ``<xml/>`` or ``<xml>text</xml>``: a document without fields, not a leaf value.
@@ -62,6 +69,24 @@ def parse_xml(body: bytes | str, *, max_size: int) -> dict[str, Any]:
     result = _children(root, 1)
     assert isinstance(result, dict)
     return result
+
+
+def _check_declared_encoding(data: bytes) -> None:
+    """Refuse a document that declares an encoding other than UTF-8.
+
+    WeChat sends UTF-8 (and signs the bytes, or the ciphertext around them); a declared
+    ``encoding`` would make the parser read other text out of them, or fail in the codec
+    machinery on a name it does not know.
+    """
+    declared = _DECLARED_ENCODING.match(data)
+    if declared is None:
+        return
+    try:
+        name = codecs.lookup(declared.group(2).decode("ascii")).name
+    except (LookupError, ValueError):  # UnicodeDecodeError is a ValueError
+        name = ""
+    if name != "utf-8":
+        raise XMLError("The XML document must be UTF-8.")
 
 
 def _children(element: Element, depth: int) -> dict[str, Any] | str:

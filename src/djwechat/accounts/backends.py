@@ -30,7 +30,7 @@ class UsernameOrEmailBackend(ModelBackend):
             username = kwargs.get(user_model.USERNAME_FIELD)
         if not isinstance(username, str) or not username or not isinstance(password, str):
             return None
-        user = self._find(username)
+        user = self.find_user(username)
         if user is None:
             user_model().set_password(password)  # same work as a real check (timing)
             return None
@@ -38,7 +38,12 @@ class UsernameOrEmailBackend(ModelBackend):
             return user
         return None
 
-    def _find(self, login: str) -> Any:
+    def find_user(self, login: str) -> Any:
+        """The account ``login`` names (username first, then an unambiguous email), or ``None``.
+
+        No password is checked; the session endpoints use it to count login attempts per
+        account whatever the account was called.
+        """
         user_model = get_user_model()
         manager = user_model._default_manager
         try:

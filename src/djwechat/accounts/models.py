@@ -10,6 +10,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from djwechat._internal.text import storable
+
 #: Keys never kept in :attr:`Identity.extra_data`, at any depth: WeChat's ``session_key`` and
 #: OAuth tokens are credentials, and ``extra_data`` is shown in the admin and exported freely.
 SECRET_KEYS: Final = frozenset(
@@ -48,7 +50,9 @@ class Identity(models.Model):
 
     ``extra_data`` keeps non-secret details of the last login (language, scope …);
     :func:`scrub_secrets` runs on every save, so a ``session_key`` or token can never be stored
-    here even by a project's own pipeline step.
+    here even by a project's own pipeline step, and so does
+    :func:`~djwechat._internal.text.storable`, so no control character or lone surrogate
+    reaches the column (PostgreSQL refuses ``"\\u0000"`` in jsonb).
     """
 
     user = models.ForeignKey(
@@ -80,8 +84,9 @@ class Identity(models.Model):
         return f"{self.provider}:{self.app_alias}:{self.openid}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save, after removing secrets from ``extra_data`` and turning an empty unionid into NULL."""
-        self.extra_data = scrub_secrets(self.extra_data or {})
+        """Save, after removing secrets and control characters from ``extra_data`` and turning an
+        empty unionid into NULL."""
+        self.extra_data = storable(scrub_secrets(self.extra_data or {}))
         if not self.unionid:
             self.unionid = None
         super().save(*args, **kwargs)

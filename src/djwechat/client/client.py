@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from django.views.decorators.debug import sensitive_variables
+
 from djwechat.client import api
 from djwechat.client.base import ClientBase
 from djwechat.client.concurrency import run_sync
@@ -44,6 +46,7 @@ class WeChatClient(ClientBase):
         """Close the HTTP connection pool."""
         self.session.close()
 
+    @sensitive_variables()
     def _run(self, call: api.APICall[T]) -> T:
         return run_sync(self._perform(call))
 
@@ -68,7 +71,11 @@ class WeChatClient(ClientBase):
         return self._run(api.code_to_session(self.app, js_code))
 
     def get_phone_number(self, code: str, *, openid: str | None = None) -> PhoneInfo:
-        """Exchange a phone-number button code for the number; ``openid`` lets WeChat check its owner."""
+        """Exchange a phone-number button code for the number; ``openid`` lets WeChat check its owner.
+
+        Without ``openid`` WeChat answers any valid code, whoever obtained it: pass the openid of
+        the user the number is for.
+        """
         return self._run(api.phone_number(code, openid=openid))
 
     # ------------------------------------------------------------------ OAuth (website and Official Account H5)

@@ -27,6 +27,7 @@ import time
 from typing import Any, Final, Protocol, TypeVar
 
 import httpx
+from django.views.decorators.debug import sensitive_variables
 
 from djwechat.client.api import APICall
 from djwechat.client.errors import BUSY_ERRCODES, errcode_of, error_for
@@ -76,6 +77,7 @@ def client_options(*, base_url: str, timeout: float) -> dict[str, Any]:
     }
 
 
+@sensitive_variables()
 async def exchange(sender: Sender, call: APICall[T], *, max_retries: int, timeout: float) -> T:
     """Send ``call`` (retrying as the module says) and return its parsed answer.
 

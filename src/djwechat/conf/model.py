@@ -114,9 +114,11 @@ class LoginSettings:
 
     #: Dotted paths of the login pipeline steps, in order.
     pipeline: tuple[str, ...] = DEFAULT_PIPELINE
-    #: Per-client (IP) login rate, a DRF rate such as ``"30/minute"``; ``None`` disables it.
+    #: Per-client (IP) login rate, a DRF rate such as ``"30/minute"``, and per-user rate of the
+    #: endpoints that call WeChat for a logged-in user (phone numbers); ``None`` disables both.
     throttle_rate: str | None = "30/minute"
-    #: Per-account login rate (username / openid); ``None`` disables it.
+    #: Per-account login rate (the login string and the account it names / the openid); ``None``
+    #: disables it.
     account_throttle_rate: str | None = "30/minute"
     #: Seconds a website QR login ticket stays valid.
     qr_ticket_seconds: int = 300

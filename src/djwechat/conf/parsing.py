@@ -43,9 +43,9 @@ from djwechat.conf.model import (
 
 __all__ = ["SCHEMAS", "parse_settings"]
 
-_ENCODING_AES_KEY_RE: Final = re.compile(r"^[A-Za-z0-9]{43}$")
+_ENCODING_AES_KEY_RE: Final = re.compile(r"\A[A-Za-z0-9]{43}\Z")
 #: An origin: scheme and host (and port), nothing after it but an optional "/".
-_ORIGIN_RE: Final = re.compile(r"^https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?/?$")
+_ORIGIN_RE: Final = re.compile(r"\Ahttps?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?/?\Z")
 
 _APP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
     "TYPE": ("type", choice(*APP_TYPES)),

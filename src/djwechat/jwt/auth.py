@@ -17,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from djwechat._internal.debug import protect_error_pages
 from djwechat._internal.imports import import_hook
 from djwechat.conf import get_settings
 from djwechat.exceptions import AuthError, InvalidTokenError, SessionRevokedError
@@ -103,6 +104,7 @@ def authenticate_request(request: HttpRequest) -> HttpRequest:
     """Set ``jwt_user``, ``jwt_session`` and ``jwt_error`` on ``request`` (once) and return it."""
     if request.__dict__.get(_STATE_ATTR):
         return request
+    protect_error_pages(request)  # the session may hold a WeChat session_key
     user: LazyUser | None = None
     session = SessionStore()
     error: AuthError | None = None

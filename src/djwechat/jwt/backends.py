@@ -25,6 +25,7 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.views.decorators.debug import sensitive_variables
 
 from djwechat._internal import clock
 from djwechat.conf import get_settings
@@ -66,6 +67,7 @@ class SessionStore(DBStore):
     # ------------------------------------------------------------------ reading
 
     @classmethod
+    @sensitive_variables()
     def from_record(cls, record: SessionRecord) -> SessionStore:
         """A store for a record already loaded (the data is copied, not shared with the cache)."""
         store = cls(record.session_key)
@@ -102,6 +104,7 @@ class SessionStore(DBStore):
         self._record = record
         return record
 
+    @sensitive_variables()
     def _db_record(self, key: str) -> SessionRecord | None:
         row = (
             JWTSession.objects.filter(session_key=key, expire_date__gt=timezone.now())
@@ -115,6 +118,7 @@ class SessionStore(DBStore):
             key, user_id, self.decode(session_data), expire_date.timestamp(), last_seen.timestamp()
         )
 
+    @sensitive_variables()
     def load(self) -> dict[str, Any]:
         record = self.load_record()
         if record is None:
@@ -133,6 +137,7 @@ class SessionStore(DBStore):
         """
         return get_random_string(32, VALID_KEY_CHARS)
 
+    @sensitive_variables()
     def create_model_instance(self, data: dict[str, Any]) -> Any:
         if self.user is None:
             raise ValueError("A JWT session belongs to a user: set store.user before create().")
@@ -149,6 +154,7 @@ class SessionStore(DBStore):
             refresh_id=self.refresh_id,
         )
 
+    @sensitive_variables()
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             self.create()
@@ -202,7 +208,9 @@ class SessionStore(DBStore):
         cache = record_cache.shared_cache()
         try:
             if not cache.add(
-                f"{self.cache_key_prefix}seen:{record.session_key}", 1, timeout=max(1, interval)
+                f"{self.cache_key_prefix}seen:{record_cache.cache_name(record.session_key)}",
+                1,
+                timeout=max(1, interval),
             ):
                 return False
         except Exception:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest, HttpResponse
 
-from djwechat._internal.responses import error_response
+from djwechat._internal.responses import error_response, no_store
 from djwechat.exceptions import AuthError, WeChatError
 from djwechat.jwt.auth import authenticate_request
 
@@ -22,6 +22,7 @@ def login_required(view: ViewFunc) -> ViewFunc:
     else why the token was refused (``token_expired``, ``session_revoked``, ``invalid_token`` …).
     Works with or without :class:`~djwechat.jwt.middleware.JWTSessionMiddleware`.  A
     :class:`~djwechat.exceptions.WeChatError` raised by the view is answered as JSON too.
+    Every answer is marked ``Cache-Control: no-store``.
     """
 
     @functools.wraps(view)
@@ -31,10 +32,10 @@ def login_required(view: ViewFunc) -> ViewFunc:
             error: AuthError = request.jwt_error or AuthError()  # type: ignore[attr-defined]
             response = error_response(error)
             response["WWW-Authenticate"] = 'Bearer realm="api"'
-            return response
+            return no_store(response)
         try:
-            return view(request, *args, **kwargs)
+            return no_store(view(request, *args, **kwargs))
         except WeChatError as exc:
-            return error_response(exc)
+            return no_store(error_response(exc))
 
     return cast(ViewFunc, wrapper)

@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class SecretLookupsMixin:
+    """A model field that can only be compared whole: ``exact``, ``in`` and ``isnull``.
+
+    Whoever can filter on a column can read it out one character at a time if prefix, pattern
+    or range lookups are allowed - ``?jwt_sessions__session_key__startswith=a`` on any admin
+    changelist that reaches the sessions (a project's user admin included), a filter backend,
+    a search form.  Any other lookup or transform on these fields raises ``FieldError``, which
+    the admin answers as an invalid query, the same for every guess.
+
+    The migrations see the plain field (:meth:`deconstruct`): the column is unchanged.
+    """
+
+    #: Lookups that only ever compare the whole value.
+    ALLOWED_LOOKUPS: ClassVar[frozenset[str]] = frozenset({"exact", "in", "isnull"})
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name not in self.ALLOWED_LOOKUPS:
+            return None
+        return super().get_lookup(lookup_name)  # type: ignore[misc]
+
+    def get_transform(self, lookup_name: str) -> Any:
+        return None
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        base = next(cls for cls in type(self).__mro__ if cls.__module__ == "django.db.models.fields")
+        return name, f"django.db.models.{base.__name__}", args, kwargs
+
+
+class SecretCharField(SecretLookupsMixin, models.CharField):  # type: ignore[type-arg]
+    """A ``CharField`` that can only be compared whole (see :class:`SecretLookupsMixin`)."""
+
+
+class SecretTextField(SecretLookupsMixin, models.TextField):  # type: ignore[type-arg]
+    """A ``TextField`` that can only be compared whole (see :class:`SecretLookupsMixin`)."""
 
 
 def new_public_id() -> str:
@@ -27,8 +64,14 @@ class JWTSession(AbstractBaseSession):
     ``previous_refresh_id`` and ``rotated_at`` let the token it replaced be accepted again for
     ``JWT.REFRESH_GRACE_SECONDS`` (concurrent refreshes), after which presenting it revokes the
     session.
+
+    The session key (a bearer secret), the session data (it holds WeChat ``session_key``
+    values) and the refresh ids accept equality lookups only (:class:`SecretLookupsMixin`).
     """
 
+    # Django's own columns, redeclared only to refuse prefix, pattern and range lookups.
+    session_key = SecretCharField(_("session key"), max_length=40, primary_key=True)
+    session_data = SecretTextField(_("session data"))
     #: What the owner sees and uses to revoke a device; the session key itself is a bearer secret.
     public_id = models.CharField(_("public id"), max_length=32, unique=True, default=new_public_id)
     user = models.ForeignKey(
@@ -41,8 +84,8 @@ class JWTSession(AbstractBaseSession):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     last_seen = models.DateTimeField(_("last seen"))
-    refresh_id = models.CharField(_("current refresh token id"), max_length=64)
-    previous_refresh_id = models.CharField(_("previous refresh token id"), max_length=64, blank=True)
+    refresh_id = SecretCharField(_("current refresh token id"), max_length=64)
+    previous_refresh_id = SecretCharField(_("previous refresh token id"), max_length=64, blank=True)
     rotated_at = models.DateTimeField(_("last rotation"), null=True, blank=True)
 
     class Meta:

@@ -20,6 +20,9 @@ the second purge retires.
 
 Losing a key is always safe: a record without its generation is ignored (one extra database
 read), and a generation without its record is just a miss.
+
+Key names carry a keyed hash of the session key (:func:`cache_name`), never the key itself: the
+session key is a bearer secret.
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ from typing import Any, Final
 from django.core.cache import BaseCache, caches
 from django.db import router, transaction
 
+from djwechat._internal.cachekeys import keyed_digest
 from djwechat.conf import get_settings, on_settings_reset
 from djwechat.jwt.models import JWTSession
 
 CACHE_KEY_PREFIX: Final = "djwechat.jwt.session:"
-#: Generation tokens: ``CACHE_KEY_PREFIX + "gen:" + session_key`` (session keys never contain ':').
+#: Generation tokens: ``GENERATION_PREFIX + cache_name(session_key)``.
 GENERATION_PREFIX: Final = CACHE_KEY_PREFIX + "gen:"
 #: Upper bound of the per-process record cache (entries); it is emptied when full.
 LOCAL_CACHE_SIZE: Final = 10_000
@@ -58,6 +62,16 @@ class SessionRecord:
 _local: dict[str, tuple[float, SessionRecord]] = {}
 _local_lock = threading.Lock()
 _local_epoch = 0
+
+
+def cache_name(session_key: str) -> str:
+    """What stands for ``session_key`` in cache key names (:func:`~djwechat._internal.cachekeys.keyed_digest`)."""
+    return keyed_digest("jwt-session", session_key)
+
+
+def record_key(session_key: str) -> str:
+    """The shared cache's key of the record of ``session_key``."""
+    return CACHE_KEY_PREFIX + cache_name(session_key)
 
 
 def shared_cache() -> BaseCache:
@@ -106,12 +120,13 @@ def read_shared(session_key: str, now: float) -> tuple[SessionRecord | None, str
 
     A cache outage reads as a miss: sessions are then served from the database alone.
     """
-    record_key, generation_key = CACHE_KEY_PREFIX + session_key, GENERATION_PREFIX + session_key
+    name = cache_name(session_key)
+    records, generations = CACHE_KEY_PREFIX + name, GENERATION_PREFIX + name
     try:
-        found = shared_cache().get_many([record_key, generation_key])
+        found = shared_cache().get_many([records, generations])
     except Exception:
         return None, None
-    raw, generation = found.get(record_key), found.get(generation_key)
+    raw, generation = found.get(records), found.get(generations)
     if not isinstance(generation, str):
         return None, None
     if not isinstance(raw, dict) or raw.get("g") != generation:
@@ -131,7 +146,7 @@ def reserve_generation(session_key: str, generation: str | None) -> str | None:
         return generation
     fresh = secrets.token_hex(8)
     try:
-        added = shared_cache().add(GENERATION_PREFIX + session_key, fresh, _generation_timeout())
+        added = shared_cache().add(GENERATION_PREFIX + cache_name(session_key), fresh, _generation_timeout())
     except Exception:
         return None
     return fresh if added else None
@@ -145,7 +160,7 @@ def write_shared(record: SessionRecord, generation: str, now: float) -> None:
     # A cache outage is survivable: serving from the database alone is only slower.
     with contextlib.suppress(Exception):
         shared_cache().set(
-            CACHE_KEY_PREFIX + record.session_key,
+            record_key(record.session_key),
             {
                 "u": record.user_id,
                 "d": record.data,
@@ -172,8 +187,9 @@ def purge(session_key: str) -> None:
             _local_epoch += 1
             _local.pop(session_key, None)
         cache = shared_cache()
-        cache.set(GENERATION_PREFIX + session_key, secrets.token_hex(8), _generation_timeout())
-        cache.delete(CACHE_KEY_PREFIX + session_key)
+        name = cache_name(session_key)
+        cache.set(GENERATION_PREFIX + name, secrets.token_hex(8), _generation_timeout())
+        cache.delete(CACHE_KEY_PREFIX + name)
 
     drop()
     using = router.db_for_write(JWTSession)

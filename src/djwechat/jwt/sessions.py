@@ -16,10 +16,11 @@ from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from djwechat._internal.client_ip import client_ip
 from djwechat._internal.imports import import_hook
-from djwechat._internal.text import strip_control_characters
+from djwechat._internal.text import storable_text
 from djwechat.conf import get_settings
 from djwechat.exceptions import RefreshReuseError, SessionRevokedError
 from djwechat.jwt import tokens
@@ -69,6 +70,7 @@ def token_pair(
     return pair
 
 
+@sensitive_variables()
 def login(
     request: Any,
     user: AbstractBaseUser,
@@ -93,7 +95,7 @@ def login(
     store.user = user
     if http_request is not None:
         # Headers are client input: PostgreSQL refuses a NUL, and the admin shows this text.
-        store.user_agent = strip_control_characters(str(http_request.META.get("HTTP_USER_AGENT", "")))
+        store.user_agent = storable_text(str(http_request.META.get("HTTP_USER_AGENT", "")))
     store.ip_address = client_ip(http_request) if http_request is not None else None
     store.refresh_id = tokens.new_token_id()
     if session_data:

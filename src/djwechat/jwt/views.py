@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final, cast
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_backends, get_user_model
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,12 +44,30 @@ class TokenView(_SessionView):
         body = PasswordLoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         login = body.validated_data["login"]
-        throttle_login(request, login)
+        account = _account_named(login)
+        throttle_login(request, login, user_pk=None if account is None else account.pk)
         user = authenticate(request._request, username=login, password=body.validated_data["password"])
         if user is None:
             # Wrong password, unknown account and inactive account all look alike.
             raise InvalidCredentialsError()
         return Response(sessions.login(request, user))
+
+
+def _account_named(login: str) -> Any:
+    """The account ``login`` names, without checking a password (for throttling), or ``None``.
+
+    Asked of each authentication backend that can tell (a ``find_user(login)`` method, as
+    :class:`djwechat.accounts.backends.UsernameOrEmailBackend` has); without one, the user
+    whose ``USERNAME_FIELD`` is ``login``, as Django's ``ModelBackend`` would find it.
+    """
+    finders = [finder for backend in get_backends() if (finder := getattr(backend, "find_user", None))]
+    if finders:
+        return next((user for finder in finders if (user := finder(login)) is not None), None)
+    user_model = get_user_model()
+    try:
+        return user_model._default_manager.get_by_natural_key(login)
+    except user_model.DoesNotExist:
+        return None
 
 
 class RefreshView(_SessionView):

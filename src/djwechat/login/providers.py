@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-from djwechat._internal.text import CONTROL_CHARS, strip_control_characters
+from djwechat._internal.text import UNSTORABLE_CHARS, storable, storable_text
 from djwechat.conf import AppType
 from djwechat.login.pipeline.context import ProfileDetails
 
@@ -19,7 +19,6 @@ from djwechat.login.pipeline.context import ProfileDetails
 ANONYMOUS_NICKNAME: Final = "微信用户"
 _MAX_NICKNAME: Final = 64
 _MAX_AVATAR_URL: Final = 512
-#: Control characters: no name needs them, and PostgreSQL cannot store NUL in a text column.
 
 
 class Provider:
@@ -42,14 +41,15 @@ class Provider:
         nickname = response.get(cls.nickname_key)
         avatar = response.get(cls.avatar_key)
         gender = response.get(cls.gender_key)
-        # The nickname is whatever the user typed into WeChat: keep it, minus control characters.
-        nickname = strip_control_characters(nickname) if isinstance(nickname, str) else ""
+        # The nickname is whatever the user typed into WeChat: keep it, minus control characters
+        # (no name needs them, and PostgreSQL cannot store NUL in a text column).
+        nickname = storable_text(nickname) if isinstance(nickname, str) else ""
         if nickname.strip() == ANONYMOUS_NICKNAME:
             nickname = ""
         if (
             not isinstance(avatar, str)
             or not avatar.startswith(("https://", "http://"))
-            or CONTROL_CHARS.search(avatar)
+            or UNSTORABLE_CHARS.search(avatar)
         ):
             avatar = ""
         # 0 is "unknown", and since 2021 WeChat answers 0 for everyone: it must not overwrite a
@@ -64,8 +64,11 @@ class Provider:
 
     @classmethod
     def extra_data(cls, response: Mapping[str, Any]) -> dict[str, Any]:
-        """The keys of ``response`` listed in ``extra_data_keys`` that are present and not empty."""
-        return {key: response[key] for key in cls.extra_data_keys if response.get(key) not in (None, "")}
+        """The keys of ``response`` listed in ``extra_data_keys`` that are present and not empty,
+        their text without control characters (:func:`~djwechat._internal.text.storable`)."""
+        kept = {key: response[key] for key in cls.extra_data_keys if response.get(key) not in (None, "")}
+        result: dict[str, Any] = storable(kept)
+        return result
 
 
 class MiniProgramProvider(Provider):

@@ -35,7 +35,7 @@ _POLL_MAX: Final = 0.2
 
 def _digest(value: str) -> str:
     # Identities contain pushed text (openid, event name): hash them into a safe, short key.
-    return hashlib.blake2b(value.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class DeliveryLedger:
@@ -78,14 +78,22 @@ class DeliveryLedger:
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, _POLL_MAX)
 
-    def bind_nonce(self, timestamp: str, nonce: str, push_id: str) -> bool:
-        """Tie a signed ``(timestamp, nonce)`` pair to the first push that used it.
+    def bind_nonce(self, timestamp: str, nonce: str, use: str) -> bool:
+        """Tie a signed ``(timestamp, nonce)`` pair to the first request that used it.
 
-        ``False`` when the same pair already came with another push: in plain mode the body is
-        not signed, so that is a captured signature reused for a forged body.  A retry or a
-        replay of the same push is fine (``True``).
+        ``use`` names that request: the handshake and its ``echostr``, or the push, its mode
+        and its identity.  ``False`` when the pair already came with another use: a signature
+        covers only the token, timestamp and nonce - not a plaintext body, not ``encrypt_type``,
+        not whether it is a handshake - so that is a captured signature (query strings sit in
+        access logs) reused for a forged request.  The same request again (WeChat's retry, or
+        a replay) is fine (``True``): the dedupe ledger keeps its handler from running twice.
+
+        One ``cache.add`` for a fresh pair, plus one ``get`` when the pair was seen before.
+        The signature itself is left out of the key: with the token it follows from the pair
+        (and its hex case varies).
         """
         key = f"{self._prefix}:nonce:{_digest(timestamp + ':' + nonce)}"
-        if self._cache.add(key, push_id, self._ttl):
+        value = _digest(use)  # an echostr or a sender id may be long
+        if self._cache.add(key, value, self._ttl):
             return True
-        return bool(self._cache.get(key) == push_id)
+        return bool(self._cache.get(key) == value)

@@ -146,11 +146,12 @@ class MessageServer:
 
     def handshake(self, query: Mapping[str, str]) -> ServerResponse:
         """URL verification: check ``signature`` and answer ``echostr`` verbatim."""
-        timestamp, _ = self._verify_signature(query)
+        timestamp, nonce = self._verify_signature(query)
         self._check_timestamp(timestamp)
         echostr = query.get("echostr")
         if echostr is None:
             raise ProtocolError("echostr is missing.")
+        self._bind(timestamp, nonce, "handshake:" + echostr)
         return ServerResponse(200, echostr, TEXT)
 
     def push(self, query: Mapping[str, str], body: bytes) -> ServerResponse:
@@ -172,13 +173,9 @@ class MessageServer:
         openid = query.get("openid")
         if openid and openid != message.from_user:
             raise ProtocolError("The openid of the URL is not the sender of the push.")
-        # Plain bodies are not signed: one signed (timestamp, nonce) pair serves one push only.
-        if (
-            key is None
-            and self.messages.timestamp_tolerance
-            and not self.ledger.bind_nonce(timestamp, nonce, message.dedupe_id)
-        ):
-            raise InvalidSignatureError("This signature was already used for another push.")
+        # The signature covers neither a plain body nor the mode: a signed (timestamp, nonce)
+        # pair serves one request only, whatever carried it first.
+        self._bind(timestamp, nonce, ("aes:" if key is not None else "raw:") + message.dedupe_id)
         answer = self._deliver_once(message)
         if not answer:
             return ServerResponse(200, SUCCESS, TEXT)
@@ -193,6 +190,10 @@ class MessageServer:
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
         verify_sha1_signature(query.get("signature", ""), self.app.token, timestamp, nonce)
         return timestamp, nonce
+
+    def _bind(self, timestamp: str, nonce: str, use: str) -> None:
+        if not self.ledger.bind_nonce(timestamp, nonce, use):
+            raise InvalidSignatureError("This signature was already used for another request.")
 
     def _check_timestamp(self, timestamp: str) -> None:
         tolerance = self.messages.timestamp_tolerance

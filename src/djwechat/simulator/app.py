@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from djwechat.simulator.api import API_ROUTES
 from djwechat.simulator.control import CONTROL_ROUTES
 from djwechat.simulator.errors import ControlError, DropConnection, HangConnection, SimError
 from djwechat.simulator.http import BodyTooLargeError, Request, Response, html, json_answer
+from djwechat.simulator.origin import OriginGuard
 from djwechat.simulator.pages import PAGE_ROUTES
 from djwechat.simulator.records import Call, Fault
 from djwechat.simulator.routing import Route, Router
@@ -62,13 +63,18 @@ class SimulatorApp:
     """A fake ``api.weixin.qq.com`` + ``open.weixin.qq.com`` as a WSGI application.
 
     ``state`` defaults to the process-wide :func:`default_state`; ``hang_seconds`` is how long a
-    ``timeout`` fault holds the connection open in server mode before closing it unanswered.
+    ``timeout`` fault holds the connection open in server mode before closing it unanswered;
+    ``hosts`` are the host names it answers besides the loopback ones (the server passes the
+    one it was started on; see :mod:`djwechat.simulator.origin`).
     """
 
-    def __init__(self, state: SimulatorState | None = None, *, hang_seconds: float = 30.0) -> None:
+    def __init__(
+        self, state: SimulatorState | None = None, *, hang_seconds: float = 30.0, hosts: Sequence[str] = ()
+    ) -> None:
         self.state = state if state is not None else default_state()
         self.hang_seconds = hang_seconds
         self.router = Router([*API_ROUTES, *PAGE_ROUTES, *CONTROL_ROUTES])
+        self.origin_guard = OriginGuard(hosts)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """The WSGI entry point. May raise :class:`DropConnection` / :class:`HangConnection`."""
@@ -79,6 +85,10 @@ class SimulatorApp:
             return json_answer(error.body(), status=413).start(start_response)
         routes, params = self.router.match(request.path)
         request.params = params
+        try:
+            self.origin_guard.check(request, routes, in_process=bool(environ.get(IN_PROCESS_KEY)))
+        except ControlError as refused:
+            return json_answer(refused.body(), status=refused.status).start(start_response)
         if routes and routes[0].kind == "control":
             response = self._control(request, routes)
         else:

@@ -44,7 +44,7 @@ from djwechat.simulator.validation import (
 
 __all__ = ["CONTROL_ROUTES"]
 
-_AES_KEY_RE: Final = re.compile(r"^[A-Za-z0-9]{43}$")
+_AES_KEY_RE: Final = re.compile(r"\A[A-Za-z0-9]{43}\Z")
 #: Longest latency or hang a fault may ask for (seconds), so a typo cannot wedge a test run.
 MAX_FAULT_SECONDS: Final = 120.0
 

@@ -18,10 +18,12 @@ _REASONS: Final = {
     204: "No Content",
     302: "Found",
     400: "Bad Request",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
     413: "Payload Too Large",
+    415: "Unsupported Media Type",
     500: "Internal Server Error",
 }
 

@@ -30,7 +30,7 @@ __all__ = [
 _counter = itertools.count(1)
 
 #: Shape of the access tokens the simulator issues; anything else is "garbage" (40014).
-ACCESS_TOKEN_RE: Final = re.compile(r"^\d+_[A-Za-z0-9_-]{100,}$")
+ACCESS_TOKEN_RE: Final = re.compile(r"\A\d+_[A-Za-z0-9_-]{100,}\Z")
 
 
 def _digest_id(prefix: str, *parts: str) -> str:

@@ -34,7 +34,7 @@ class Route:
     @property
     def regex(self) -> re.Pattern[str]:
         """The compiled pattern."""
-        return re.compile("^" + re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", self.pattern) + "/?$")
+        return re.compile(r"\A" + re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", self.pattern) + r"/?\Z")
 
 
 def route(pattern: str, handler: Handler, kind: RouteKind, methods: Iterable[str] = ("GET",)) -> Route:

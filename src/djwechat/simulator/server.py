@@ -88,7 +88,7 @@ class SimulatorServer:
         hang_seconds: float = 30.0,
     ) -> None:
         self.state = state if state is not None else default_state()
-        self.app = SimulatorApp(self.state, hang_seconds=hang_seconds)
+        self.app = SimulatorApp(self.state, hang_seconds=hang_seconds, hosts=(host,))
         self._httpd = _ThreadingWSGIServer((host, port), _RequestHandler)
         self._httpd.set_app(self.app)
         self._thread: threading.Thread | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Final
 
@@ -20,17 +21,24 @@ __all__ = [
 ]
 
 #: Shape of app ids, user ids and Open Platform account names.
-ID_RE: Final = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+ID_RE: Final = re.compile(r"\A[A-Za-z0-9_.@-]{1,64}\Z")
 #: Longest string field accepted.
 MAX_STRING: Final = 2048
 
 
 def json_body(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object (``{}`` when empty); 400 for anything else."""
+    """The request body as a JSON object (``{}`` when empty); 400 for anything else.
+
+    A ``"\\ud800"`` escape parses into a lone surrogate, which no answer, log line or
+    ciphertext can encode as UTF-8: such a body is refused too.
+    """
     if not request.body.strip():
         return {}
     try:
         data = request.json()
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ControlError("the body holds text that is not Unicode (a lone surrogate)") from None
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ControlError("the body must be a JSON object") from None
     if not isinstance(data, dict):

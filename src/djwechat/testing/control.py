@@ -318,4 +318,4 @@ class SimulatorControl:
 
     def reset(self) -> None:
         """Forget every app, user, code, token, fault and call; back to real time."""
-        self._request("POST", "/_sim/reset")
+        self._request("POST", "/_sim/reset", json={})

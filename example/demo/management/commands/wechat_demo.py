@@ -152,7 +152,7 @@ class Command(BaseCommand):
                     "Mini Program login with a fresh wx.login code for alice (valid 5 minutes, single use):",
                     f"curl -s -X POST {site_url}/auth/miniprogram/{mp.alias}/login/ "
                     f"-H 'Content-Type: application/json' -d '{{\"code\": \"{code}\"}}'",
-                    f"another code: curl -s -X POST {sim_url}/_sim/codes "
+                    f"another code: curl -s -X POST {sim_url}/_sim/codes -H 'Content-Type: application/json' "
                     f'-d \'{{"app_id": "{mp.app_id}", "user_id": "alice"}}\'',
                     "or: python example/manage.py wechat_miniprogram_login alice"
                     + (f" --site {site_url}" if elsewhere else ""),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from djwechat import jwt
 from djwechat.accounts.signals import login_succeeded
@@ -37,6 +38,7 @@ class LoginResult:
         return self.context.is_new_user
 
 
+@sensitive_variables()
 def complete_login(
     request: Any, ctx: LoginContext, *, session_data: Mapping[str, Any] | None = None
 ) -> LoginResult:

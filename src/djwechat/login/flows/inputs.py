@@ -14,8 +14,8 @@ from djwechat._internal.aescbc import b64decode_strict
 from djwechat.exceptions import BadRequestError, CryptoError
 
 #: WeChat codes are short URL-safe tokens; anything else cannot be one.
-_CODE_RE: Final = re.compile(r"^[A-Za-z0-9_\-.~+/=]{1,256}$")
-_HEX_RE: Final = re.compile(r"^[0-9a-fA-F]{40}$")
+_CODE_RE: Final = re.compile(r"\A[A-Za-z0-9_\-.~+/=]{1,256}\Z")
+_HEX_RE: Final = re.compile(r"\A[0-9a-fA-F]{40}\Z")
 
 #: Longest accepted ``encryptedData`` (base64).  User info and phone payloads are well under 2 KB.
 MAX_ENCRYPTED_DATA: Final = 16 * 1024

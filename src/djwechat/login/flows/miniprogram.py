@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.contrib.auth import get_user_model
+from django.views.decorators.debug import sensitive_variables
 
 from djwechat._internal.datacrypt import decrypt_data
 from djwechat._internal.signing import verify_rawdata_signature
-from djwechat._internal.throttling import throttle, throttle_login
+from djwechat._internal.throttling import throttle, throttle_login, throttle_user
 from djwechat.accounts.models import Identity
 from djwechat.client import PhoneInfo, get_client
 from djwechat.conf import AppSettings, get_settings
@@ -33,6 +34,7 @@ from djwechat.exceptions import (
     AuthError,
     BadRequestError,
     CryptoError,
+    IdentityRequiredError,
     InvalidCodeError,
     InvalidSignatureError,
     SessionKeyError,
@@ -76,6 +78,7 @@ class PhoneNumber:
         }
 
 
+@sensitive_variables()
 def miniprogram_login(
     request: Any,
     alias: str,
@@ -153,6 +156,7 @@ def _user_data_inputs(encrypted_data: Any, iv: Any, raw_data: Any, signature: An
     return values
 
 
+@sensitive_variables()
 def open_user_data(
     app: AppSettings,
     session_key: str,
@@ -187,6 +191,7 @@ def open_user_data(
     return data
 
 
+@sensitive_variables()
 def _decrypt(app: AppSettings, session_key: str, encrypted_data: str, iv: str) -> dict[str, Any]:
     try:
         return decrypt_data(
@@ -205,6 +210,7 @@ def _decrypt(app: AppSettings, session_key: str, encrypted_data: str, iv: str) -
 # --------------------------------------------------------------------------- phone number
 
 
+@sensitive_variables()
 def miniprogram_phone_number(
     request: Any, alias: str, *, code: Any = None, encrypted_data: Any = None, iv: Any = None
 ) -> PhoneNumber:
@@ -216,10 +222,15 @@ def miniprogram_phone_number(
     The number is saved in the user's ``phone_number`` field when the user model has one.
 
     Raises :class:`~djwechat.exceptions.AuthError` without a logged-in user,
+    :class:`~djwechat.exceptions.ThrottledError` over ``LOGIN.THROTTLE_RATE`` requests of the
+    user (:func:`~djwechat._internal.throttling.throttle_user`),
     :class:`~djwechat.exceptions.BadRequestError` for malformed input,
     :class:`~djwechat.exceptions.SessionKeyError` when the session has no session_key of this
     app (it was not started by a Mini Program login) or the data does not open with it,
-    :class:`~djwechat.exceptions.InvalidCodeError` for a code issued to another user, the
+    :class:`~djwechat.exceptions.IdentityRequiredError` for a code from a user with no identity
+    in this app (refused before the code is spent: without an openid WeChat would not check
+    whose code it is), :class:`~djwechat.exceptions.InvalidCodeError` for a code issued to
+    another user, the
     client's errors for the code, and :class:`~djwechat.exceptions.UpstreamError` when WeChat
     answers the code with something that is not a phone number (decrypted data that holds none
     is a ``BadRequestError``).
@@ -228,14 +239,19 @@ def miniprogram_phone_number(
     user = getattr(request, "jwt_user", None)
     if user is None:
         raise AuthError()
+    throttle_user(user, "miniprogram-phone")
     session = getattr(request, "jwt_session", None) or {}
     if code not in (None, ""):
         phone_code = inputs.code(code)
         openid = _openid(session, app, user)
+        if openid is None:
+            raise IdentityRequiredError(
+                "Log in with this Mini Program first: a phone code is only accepted from its WeChat user."
+            )
         try:
             info = get_client(alias).get_phone_number(phone_code, openid=openid)
         except APIError as exc:
-            if exc.errcode != _INVALID_OPENID or openid is None:
+            if exc.errcode != _INVALID_OPENID:
                 raise
             # WeChat checked the code against the caller's openid: it was issued to someone else.
             raise InvalidCodeError(

@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
+from django.views.decorators.debug import sensitive_variables
+
 from djwechat._internal.throttling import throttle
 from djwechat.client import get_client
 from djwechat.conf import AppSettings, get_settings
@@ -45,6 +47,7 @@ def authorize_url(path: str, app: AppSettings, *, redirect_uri: str, scope: str,
     return f"{get_settings().open_base_url}{path}?{query}#wechat_redirect"
 
 
+@sensitive_variables()  # the user-level OAuth tokens: see djwechat._internal.debug
 def oauth_login(request: Any, app: AppSettings, code: str) -> LoginResult:
     """Trade an OAuth ``code`` of ``app`` for the user, run the pipeline and start a session.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -9,6 +10,7 @@ from typing import Any, Final
 from django.db import IntegrityError, transaction
 
 from djwechat._internal.imports import import_hook
+from djwechat._internal.text import UNSTORABLE_CHARS
 from djwechat.accounts.models import Identity
 from djwechat.accounts.signals import identity_linked, user_created
 from djwechat.conf import get_settings
@@ -40,6 +42,11 @@ def run_pipeline(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> L
     fresh copy of ``ctx``, and then finds the winner's rows; after :data:`MAX_ATTEMPTS` the
     error propagates.  ``ctx`` itself is not changed; the returned context is a new object.
 
+    An openid holding a control character or a lone surrogate (nothing WeChat hands out, and
+    nothing a database column can store) is refused with :class:`LoginError`; such a unionid
+    counts as none.  Profile and extra-data values are cleaned where they are stored
+    (:func:`~djwechat.login.pipeline.users.profile_changes`, :class:`Identity`).
+
     After the last step ``user_created`` and ``identity_linked`` are sent (see
     :mod:`djwechat.accounts.signals`), still inside the transaction.
 
@@ -49,6 +56,7 @@ def run_pipeline(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> L
     without a user and an identity.
     """
     steps = get_pipeline() if steps is None else tuple(steps)
+    ctx = _storable_ids(ctx)
     with first_login_lock(ctx.app.app_id, ctx.openid, ctx.unionid):
         for attempt in range(1, MAX_ATTEMPTS + 1):
             work = ctx.fresh_copy()
@@ -67,6 +75,16 @@ def run_pipeline(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> L
                 continue
             return work
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _storable_ids(ctx: LoginContext) -> LoginContext:
+    """``ctx`` with ids a database can store: a bad openid is refused, a bad unionid dropped."""
+    if not isinstance(ctx.openid, str) or UNSTORABLE_CHARS.search(ctx.openid):
+        raise LoginError("WeChat did not say who the user is.")
+    unionid = ctx.unionid
+    if isinstance(unionid, str) and UNSTORABLE_CHARS.search(unionid):
+        unionid = None  # not a unionid WeChat hands out: as if none was told
+    return dataclasses.replace(ctx, unionid=unionid)
 
 
 def _run_steps(ctx: LoginContext, steps: Sequence[Step]) -> None:

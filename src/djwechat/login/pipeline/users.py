@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from djwechat._internal.text import storable_text
+
 
 def has_field(model: type[models.Model], name: str) -> bool:
     """Whether ``model`` has a concrete field called ``name``."""
@@ -40,7 +42,8 @@ def generate_username(prefix: str = "wx_") -> str:
 def profile_changes(user: Any, values: Mapping[str, Any]) -> dict[str, Any]:
     """The subset of ``values`` that the user model has as fields and that differ from ``user``'s.
 
-    A string longer than the column is cut to fit, except a URL, which is skipped (half a URL is
+    Strings lose their control characters (:func:`~djwechat._internal.text.storable_text`);
+    one longer than the column is cut to fit, except a URL, which is skipped (half a URL is
     worse than none).
     """
     model = type(user)
@@ -50,6 +53,8 @@ def profile_changes(user: Any, values: Mapping[str, Any]) -> dict[str, Any]:
             continue
         field = model._meta.get_field(name)
         max_length = getattr(field, "max_length", None)
+        if isinstance(value, str):
+            value = storable_text(value)
         if isinstance(value, str) and max_length and len(value) > max_length:
             if isinstance(field, models.URLField):
                 continue

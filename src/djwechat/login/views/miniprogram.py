@@ -27,10 +27,8 @@ def stopped(stop: StopPipeline) -> HttpResponse:
 
 
 def _json(data: dict[str, object]) -> JsonResponse:
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    # Tokens and phone numbers must not sit in a shared cache.
-    response["Cache-Control"] = "no-store"
-    return response
+    # json_errors / login_required mark it no-store: tokens and phone numbers stay out of caches.
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 # Token-authenticated JSON APIs: no cookies are involved, so CSRF protection does not apply.

@@ -56,4 +56,4 @@ class ExchangeView(JSONAPIView):
         if not isinstance(request.data, dict):
             raise BadRequestError("The body must be a JSON object.")
         tokens = exchange_login_code(request.data.get("login_code"))
-        return Response(tokens, headers={"Cache-Control": "no-store"})
+        return Response(tokens)  # no-store, as every JSONAPIView answer

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from rest_framework.negotiation import BaseContentNegotiation
 
 from djwechat._internal.drf import JSONAPIView
-from djwechat._internal.responses import logger
+from djwechat._internal.responses import logger, no_store
 from djwechat.exceptions import LoginRefusedError, WeChatError
 from djwechat.login.pipeline import StopPipeline
 
@@ -36,7 +36,7 @@ _STYLE: Final = (
 
 def browser_headers(response: HttpResponse) -> HttpResponse:
     """Set the headers every answer of a browser login carries (no cache, no referrer, framing)."""
-    response["Cache-Control"] = "no-store"
+    no_store(response)
     response["Referrer-Policy"] = "no-referrer"
     response["X-Frame-Options"] = "SAMEORIGIN"
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY

@@ -25,8 +25,6 @@ from djwechat.exceptions import BadRequestError
 from djwechat.login.flows import apoll_qr_login, complete_qr_login, start_qr_login
 from djwechat.login.views.pages import PageView, answer_page, login_page
 
-_NO_STORE = {"Cache-Control": "no-store"}
-
 
 def _body(request: Request) -> dict[str, Any]:
     data = request.data
@@ -54,7 +52,7 @@ class QRCreateView(JSONAPIView):
 
     def post(self, request: Request, app: str) -> Response:
         ticket = start_qr_login(request, app)
-        return Response(ticket.as_dict(), headers=_NO_STORE)
+        return Response(ticket.as_dict())  # no-store, as every JSONAPIView answer
 
 
 class QRPollView(AsyncJSONAPIView):
@@ -63,7 +61,7 @@ class QRPollView(AsyncJSONAPIView):
     async def post(self, request: Request, app: str, ticket: str) -> Response:
         wait = _wait(request.query_params.get("wait"))
         result = await apoll_qr_login(app, ticket, _body(request).get("poll_secret"), wait=wait)
-        return Response(result.as_dict(), headers=_NO_STORE)
+        return Response(result.as_dict())
 
 
 class QRCallbackView(PageView):

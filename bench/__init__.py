@@ -1,0 +1,1 @@
+"""Benchmarks: side by side, interleaved, ratios (see docs/benchmarks.md)."""
