@@ -142,12 +142,17 @@ def test_a_storm_of_refused_tokens_refreshes_once_across_sync_and_async(sim, app
 def test_a_cancelled_fetch_releases_the_lock(sim, wechat_in_process) -> None:
     client = get_async_client("oa")
     lock_key = f"{client.tokens.key}:lock"
-    sim.add_fault(TOKEN_PATH, latency=0.6)
+    # WeChat answers late enough that the fetch is surely still waiting when it is cancelled,
+    # however slowly this machine schedules the task that takes the lock.
+    sim.add_fault(TOKEN_PATH, latency=2)
 
     async def main() -> str:
         fetching = asyncio.create_task(client.access_token())
-        await asyncio.sleep(0.3)  # it holds the lock and waits for WeChat
-        assert await cache.aget(lock_key) is not None
+        deadline = time.monotonic() + 1.5
+        while await cache.aget(lock_key) is None:  # it takes the lock, then waits for WeChat
+            assert time.monotonic() < deadline, "the fetch never took the lock"
+            await asyncio.sleep(0.02)
+        assert not fetching.done()
         fetching.cancel()
         with pytest.raises(asyncio.CancelledError):
             await fetching
@@ -155,7 +160,7 @@ def test_a_cancelled_fetch_releases_the_lock(sim, wechat_in_process) -> None:
         return await client.access_token()  # the loop's own lock was released too
 
     assert run(main)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while len(sim.calls(path=TOKEN_PATH)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)  # the abandoned request still reaches the simulator in its worker thread
     assert len(sim.calls(path=TOKEN_PATH)) == 2
