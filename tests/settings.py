@@ -25,6 +25,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "rest_framework",
+    # The OpenAPI schema (tests/test_openapi.py); REST_FRAMEWORK stays unset on purpose: djwechat's
+    # views must document themselves whatever the project's DEFAULT_SCHEMA_CLASS.
+    "drf_spectacular",
     "django_tasks",
     "djwechat",
     "djwechat.accounts",

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from djwechat._internal.debug import protect_error_pages
+from djwechat._internal.openapi import view_schema
 from djwechat._internal.responses import logger, no_store
 from djwechat.exceptions import BodyTooLargeError, WeChatError
 
@@ -159,6 +160,8 @@ class JSONAPIView(APIView):
     authentication_classes: Any = ()
     permission_classes: Any = ()
     throttle_classes: Any = ()
+    #: drf-spectacular's when installed, whatever the project's DEFAULT_SCHEMA_CLASS.
+    schema = view_schema()
 
     def get_exception_handler(self) -> Any:
         return exception_handler

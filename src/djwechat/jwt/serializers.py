@@ -7,6 +7,8 @@ from typing import Any, Final
 from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework import serializers
 
+from djwechat._internal.openapi import schema_field
+
 #: Profile fields copied into the user object when the user model has them.
 PROFILE_FIELDS: Final = ("nickname", "avatar_url", "gender", "phone_number")
 
@@ -67,3 +69,54 @@ class LogoutSerializer(serializers.Serializer[Any]):
     """``{"all": false}``: ``true`` ends every session of the user."""
 
     all = serializers.BooleanField(required=False, default=False)
+
+
+# --------------------------------------------------------------------------- answers (OpenAPI only)
+# The views build their answers as dicts (user_payload, sessions.login); these serializers
+# describe those shapes for the schema.
+
+
+@schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class PrimaryKeyField(serializers.JSONField):
+    """The user's primary key: an integer, or a string for other key types (UUID …)."""
+
+
+class UserSerializer(serializers.Serializer[Any]):
+    """The ``user`` object (:func:`user_payload`): profile fields when the user model has them."""
+
+    id = PrimaryKeyField()
+    username = serializers.CharField()
+    email = serializers.CharField(required=False)
+    nickname = serializers.CharField(required=False)
+    avatar_url = serializers.CharField(required=False)
+    gender = serializers.IntegerField(required=False, help_text="0 unknown, 1 male, 2 female.")
+    phone_number = serializers.CharField(required=False)
+
+
+class TokenPairSerializer(serializers.Serializer[Any]):
+    """A token pair (the default ``JWT.TOKEN_RESPONSE`` shape)."""
+
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="POST it to /auth/token/refresh/ for a new pair.")
+    token_type = serializers.ChoiceField(choices=["Bearer"])
+    expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    user = UserSerializer()
+    is_new_user = serializers.BooleanField()
+
+
+class SessionSerializer(serializers.Serializer[Any]):
+    """One of the caller's sessions (devices)."""
+
+    id = serializers.CharField()
+    user_agent = serializers.CharField()
+    ip_address = serializers.IPAddressField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    current = serializers.BooleanField(help_text="Whether this is the session of the presented token.")
+
+
+class SessionListSerializer(serializers.Serializer[Any]):
+    """``{"sessions": [...]}``, most recent first."""
+
+    sessions = SessionSerializer(many=True)

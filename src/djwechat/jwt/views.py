@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from djwechat._internal.drf import JSONAPIView
+from djwechat._internal.openapi import AUTH_ERRORS, BODY_ERRORS, api_doc, path_param
 from djwechat._internal.throttling import throttle_login
 from djwechat.exceptions import InvalidCredentialsError, NotFoundError
 from djwechat.jwt import sessions
@@ -21,8 +22,13 @@ from djwechat.jwt.serializers import (
     LogoutSerializer,
     PasswordLoginSerializer,
     RefreshSerializer,
+    SessionListSerializer,
+    TokenPairSerializer,
+    UserSerializer,
     user_payload,
 )
+
+_TAGS = ("sessions",)
 
 #: The shape of :func:`djwechat.jwt.models.new_public_id` values.
 _PUBLIC_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -40,6 +46,14 @@ class _AuthenticatedView(_SessionView):
 class TokenView(_SessionView):
     """``POST /auth/token/`` ``{username or email, password}`` → a token pair (a new session)."""
 
+    @api_doc(
+        summary="Log in with a username or email and a password",
+        request=PasswordLoginSerializer,
+        responses={200: TokenPairSerializer},
+        errors=(*BODY_ERRORS, 401, 429),
+        tags=_TAGS,
+        auth=False,
+    )
     def post(self, request: Request) -> Response:
         body = PasswordLoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -73,6 +87,15 @@ def _account_named(login: str) -> Any:
 class RefreshView(_SessionView):
     """``POST /auth/token/refresh/`` ``{refresh}`` → a new token pair (the refresh token rotates)."""
 
+    @api_doc(
+        summary="Trade a refresh token for a new token pair",
+        description="The refresh token rotates: presenting an old one again revokes the session.",
+        request=RefreshSerializer,
+        responses={200: TokenPairSerializer},
+        errors=(*BODY_ERRORS, 401),
+        tags=_TAGS,
+        auth=False,
+    )
     def post(self, request: Request) -> Response:
         body = RefreshSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -82,6 +105,13 @@ class RefreshView(_SessionView):
 class LogoutView(_AuthenticatedView):
     """``POST /auth/logout/`` ``{all?: bool}`` → 204; the session (or every session) ends now."""
 
+    @api_doc(
+        summary="End this session, or every session of the user",
+        request=LogoutSerializer,
+        responses={204: None},
+        errors=(*BODY_ERRORS, *AUTH_ERRORS),
+        tags=_TAGS,
+    )
     def post(self, request: Request) -> Response:
         body = LogoutSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
@@ -92,6 +122,7 @@ class LogoutView(_AuthenticatedView):
 class MeView(_AuthenticatedView):
     """``GET /auth/me/`` → the user object."""
 
+    @api_doc(summary="The logged-in user", responses={200: UserSerializer}, errors=AUTH_ERRORS, tags=_TAGS)
     def get(self, request: Request) -> Response:
         return Response(user_payload(request.user))  # type: ignore[arg-type]
 
@@ -111,6 +142,12 @@ def _session_payload(session: JWTSession, current_key: str | None) -> dict[str, 
 class SessionListView(_AuthenticatedView):
     """``GET /auth/sessions/`` → ``{"sessions": [...]}``, the caller's devices, most recent first."""
 
+    @api_doc(
+        summary="The user's sessions (devices)",
+        responses={200: SessionListSerializer},
+        errors=AUTH_ERRORS,
+        tags=_TAGS,
+    )
     def get(self, request: Request) -> Response:
         store = cast(SessionStore | None, request.auth)
         current = store.session_key if store is not None else None
@@ -122,6 +159,13 @@ class SessionListView(_AuthenticatedView):
 class SessionDetailView(_AuthenticatedView):
     """``DELETE /auth/sessions/<id>/`` → 204; that device's tokens stop working at once."""
 
+    @api_doc(
+        summary="Revoke one of the user's sessions",
+        parameters=[path_param("public_id", "The session's `id` from GET /auth/sessions/.")],
+        responses={204: None},
+        errors=(*AUTH_ERRORS, 404),
+        tags=_TAGS,
+    )
     def delete(self, request: Request, public_id: str) -> Response:
         user_id: Any = request.user.pk
         if not _PUBLIC_ID_RE.fullmatch(public_id):

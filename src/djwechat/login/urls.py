@@ -5,8 +5,16 @@ from django.urls import URLPattern, path
 from djwechat.login.views import miniprogram, official_account, website
 
 urlpatterns: list[URLPattern] = [
-    path("miniprogram/<str:app>/login/", miniprogram.login_view, name="djwechat-miniprogram-login"),
-    path("miniprogram/<str:app>/phone/", miniprogram.phone_view, name="djwechat-miniprogram-phone"),
+    path(
+        "miniprogram/<str:app>/login/",
+        miniprogram.MiniProgramLoginView.as_view(),
+        name="djwechat-miniprogram-login",
+    ),
+    path(
+        "miniprogram/<str:app>/phone/",
+        miniprogram.MiniProgramPhoneView.as_view(),
+        name="djwechat-miniprogram-phone",
+    ),
     path("website/<str:app>/qr/", website.QRCreateView.as_view(), name="djwechat-website-qr"),
     path("website/<str:app>/qr/<str:ticket>/", website.QRPollView.as_view(), name="djwechat-website-poll"),
     path("website/<str:app>/callback/", website.QRCallbackView.as_view(), name="djwechat-website-callback"),

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
+from djwechat.messaging.schema import described
 from djwechat.messaging.views import message_endpoint
 
 urlpatterns = [
-    path("<str:app>/", message_endpoint, name="djwechat-messages"),
+    path("<str:app>/", described(message_endpoint), name="djwechat-messages"),
 ]

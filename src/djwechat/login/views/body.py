@@ -6,9 +6,8 @@ import json
 from typing import Any, Final
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from djwechat._internal.responses import json_error
 from djwechat.exceptions import BadRequestError, BodyTooLargeError
 
 #: Largest login request body (bytes); encrypted user data is a couple of kilobytes.
@@ -43,12 +42,3 @@ def read_json_object(request: HttpRequest, *, max_size: int = MAX_BODY_SIZE) -> 
     if not isinstance(data, dict):
         raise BadRequestError("The body must be a JSON object.")
     return data
-
-
-def method_not_allowed(request: HttpRequest, allowed: str = "POST") -> HttpResponse | None:
-    """A 405 JSON answer when ``request`` does not use ``allowed``, else ``None``."""
-    if request.method == allowed:
-        return None
-    response = json_error("method_not_allowed", f"Use {allowed}.", 405)
-    response["Allow"] = allowed
-    return response

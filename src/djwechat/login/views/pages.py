@@ -20,7 +20,7 @@ from djwechat._internal.responses import logger, no_store
 from djwechat.exceptions import LoginRefusedError, WeChatError
 from djwechat.login.pipeline import StopPipeline
 
-__all__ = ["PageView", "answer_page", "browser_headers", "error_page", "login_page"]
+__all__ = ["AnyAccept", "PageView", "answer_page", "browser_headers", "error_page", "login_page"]
 
 #: Nothing but inline style may load; framed only by this site's pages.
 CONTENT_SECURITY_POLICY: Final = (
@@ -88,8 +88,12 @@ def answer_page(flow: Callable[[], HttpResponse]) -> HttpResponse:
         return error_page(exc)
 
 
-class _AnyAccept(BaseContentNegotiation):
-    """A browser asks for ``text/html``; these views answer HTML or a redirect whatever it asks."""
+class AnyAccept(BaseContentNegotiation):
+    """Answer with the view's first renderer whatever ``Accept`` says (never ``406``).
+
+    A browser asks for ``text/html`` and gets a page or a redirect; a Mini Program's
+    ``wx.request`` gets JSON whatever headers the front end set.
+    """
 
     def select_parser(self, request: Any, parsers: Any) -> Any:
         return parsers[0] if parsers else None
@@ -101,4 +105,4 @@ class _AnyAccept(BaseContentNegotiation):
 class PageView(JSONAPIView):
     """A DRF view a browser is sent to: it answers with a page or a redirect, never ``406``."""
 
-    content_negotiation_class = _AnyAccept
+    content_negotiation_class = AnyAccept

@@ -20,10 +20,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from djwechat._internal.drf import AsyncJSONAPIView, JSONAPIView
+from djwechat._internal.openapi import BODY_ERRORS, UPSTREAM_ERRORS, api_doc, path_param, query
 from djwechat.conf import get_settings
 from djwechat.exceptions import BadRequestError
 from djwechat.login.flows import apoll_qr_login, complete_qr_login, start_qr_login
+from djwechat.login.serializers import PollRequestSerializer, QRPollSerializer, QRTicketSerializer
 from djwechat.login.views.pages import PageView, answer_page, login_page
+
+_TAGS = ("website",)
+APP = path_param("app", "The alias of a website app in `WECHAT['APPS']`.")
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -50,6 +55,14 @@ def _wait(value: Any) -> float:
 class QRCreateView(JSONAPIView):
     """``POST /auth/website/<app>/qr/`` → a new QR login ticket."""
 
+    @api_doc(
+        summary="Start a QR-code login",
+        parameters=[APP],
+        responses={200: QRTicketSerializer},
+        errors=(404, 429, 503),
+        tags=_TAGS,
+        auth=False,
+    )
     def post(self, request: Request, app: str) -> Response:
         ticket = start_qr_login(request, app)
         return Response(ticket.as_dict())  # no-store, as every JSONAPIView answer
@@ -58,6 +71,25 @@ class QRCreateView(JSONAPIView):
 class QRPollView(AsyncJSONAPIView):
     """``POST /auth/website/<app>/qr/<ticket>/`` ``{poll_secret}`` → the ticket's status (long poll)."""
 
+    @api_doc(
+        summary="Wait for a QR-code login to change (long poll)",
+        operation_id="auth_website_qr_poll",
+        description="`confirmed` comes with the token pair, once; `failed` with the error.",
+        parameters=[
+            APP,
+            path_param("ticket", "The `ticket` of POST /auth/website/{app}/qr/."),
+            query(
+                "wait",
+                "Seconds to wait for a change (at most, and by default, LOGIN.QR_POLL_SECONDS).",
+                type=float,
+            ),
+        ],
+        request=PollRequestSerializer,
+        responses={200: QRPollSerializer},
+        errors=(*BODY_ERRORS, 403, 404, 503),
+        tags=_TAGS,
+        auth=False,
+    )
     async def post(self, request: Request, app: str, ticket: str) -> Response:
         wait = _wait(request.query_params.get("wait"))
         result = await apoll_qr_login(app, ticket, _body(request).get("poll_secret"), wait=wait)
@@ -67,6 +99,20 @@ class QRPollView(AsyncJSONAPIView):
 class QRCallbackView(PageView):
     """``GET /auth/website/<app>/callback/?code&state``: where WeChat sends the QR iframe."""
 
+    @api_doc(
+        summary="Where WeChat sends the QR-code iframe back (an HTML page)",
+        parameters=[
+            APP,
+            query("code", "WeChat's code (absent when the user refused)."),
+            query("state", "The login's state.", required=True),
+        ],
+        responses={200: str},
+        media_type="text/html",
+        errors=(400, 403, 404, *UPSTREAM_ERRORS),
+        error_media_type="text/html",
+        tags=_TAGS,
+        auth=False,
+    )
     def get(self, request: Request, app: str) -> HttpResponse:
         return answer_page(lambda: self._page(request, app))
 
