@@ -121,20 +121,27 @@ def test_the_bearer_scheme_guards_exactly_the_authenticated_endpoints(schema: di
         "bearerFormat": "JWT",
         "description": "The `access` token of a token pair. `Authorization: JWT <access>` works too.",
     }
-    guarded = {
-        (method, path)
+    security = {
+        (method, path): operation.get("security", [])
         for path, item in schema["paths"].items()
         for method, operation in item.items()
-        if {"jwtAuth": []} in operation.get("security", [])
     }
-    assert guarded == {
+    required = {key for key, value in security.items() if value == [{"jwtAuth": []}]}
+    assert required == {
         ("post", "/auth/logout/"),
         ("get", "/auth/me/"),
         ("get", "/auth/sessions/"),
         ("delete", "/auth/sessions/{public_id}/"),
         ("post", "/auth/miniprogram/{app}/phone/"),
+        ("post", "/auth/miniprogram/{app}/link/"),
+        ("get", "/auth/identities/"),
+        ("delete", "/auth/identities/{identity_id}/"),
     }
-    for method, path in guarded:
+    # With a token, a QR ticket links WeChat to the caller; without one it is a login.
+    optional = {key for key, value in security.items() if value == [{"jwtAuth": []}, {}]}
+    assert optional == {("post", "/auth/website/{app}/qr/")}
+    assert all(value == [] for key, value in security.items() if key not in required | optional)
+    for method, path in required | optional:
         assert "401" in schema["paths"][path][method]["responses"]
 
 

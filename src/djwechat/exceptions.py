@@ -47,6 +47,9 @@ The tree::
     │   ├── SessionKeyError                  code=session_key_stale       400
     │   └── LoginStateError                  code=invalid_state           400
     │       └── PollSecretError              code=invalid_poll_secret     403
+    ├── ConflictError                        code=conflict                409
+    │   ├── IdentityTakenError               code=identity_taken          409
+    │   └── LastLoginMethodError             code=last_login_method       409
     ├── BadRequestError                      code=bad_request             400
     └── NotFoundError                        code=not_found               404
 
@@ -391,6 +394,30 @@ class PollSecretError(LoginStateError):
     code = "invalid_poll_secret"
     status_code = 403
     default_message = "The poll secret does not match this login ticket."
+
+
+class ConflictError(WeChatError):
+    """The request clashes with the state of the caller's account."""
+
+    code = "conflict"
+    status_code = 409
+    default_message = "The request conflicts with the account's current state."
+
+
+class IdentityTakenError(ConflictError):
+    """The WeChat identity to link belongs to another user (or that person's unionid does)."""
+
+    code = "identity_taken"
+    default_message = "This WeChat account is linked to another user."
+
+
+class LastLoginMethodError(ConflictError):
+    """Removing the identity would leave the user no way to log in (no password, no other identity)."""
+
+    code = "last_login_method"
+    default_message = (
+        "This is the account's only way to log in; set a password or link another WeChat account first."
+    )
 
 
 class BadRequestError(WeChatError):

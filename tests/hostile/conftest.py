@@ -14,6 +14,7 @@ from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve
 
 import djwechat.jwt
+from djwechat.accounts.models import Identity
 from djwechat.client import get_client
 from djwechat.conf import AppSettings, get_settings
 from djwechat.jwt import tokens
@@ -104,6 +105,8 @@ class Credentials:
         store = SessionStore(sid)
         self.session_data = dict(store.items())
         self.user = get_user_model().objects.get(pk=pair["user"]["id"])
+        #: The user's (only) WeChat identity, for ``/auth/identities/<id>/``.
+        self.identity_id = str(Identity.objects.values_list("pk", flat=True).get(user=self.user))
         self._set(pair)
 
     def _set(self, pair: dict[str, Any]) -> None:

@@ -23,11 +23,23 @@ from tests.hostile.endpoints import Endpoint, mounted_endpoints
 ENDPOINTS = mounted_endpoints()
 SCHEMES = ("Bearer", "JWT", "bearer", "jwt", "BEARER", "Basic", "Token", "")
 #: Endpoints that answer only an authenticated caller.
-PROTECTED = ("/auth/me/", "/auth/sessions/", "/auth/logout/", "/auth/miniprogram/mp/phone/")
+PROTECTED = (
+    "/auth/me/",
+    "/auth/sessions/",
+    "/auth/logout/",
+    "/auth/miniprogram/mp/phone/",
+    "/auth/miniprogram/mp/link/",
+    "/auth/identities/",
+)
 
 
 def paths(endpoint: Endpoint, credentials: Credentials) -> list[str]:
-    values = {"app": endpoint.home_alias, "public_id": credentials.public_id, "ticket": "0" * 40}
+    values = {
+        "app": endpoint.home_alias,
+        "public_id": credentials.public_id,
+        "identity_id": credentials.identity_id,
+        "ticket": "0" * 40,
+    }
     return [endpoint.path(**{name: values[name] for name in endpoint.params})]
 
 
@@ -88,7 +100,7 @@ def test_forged_and_confused_tokens_are_refused(probe: Probe, credentials: Crede
     for reason, token in forged_tokens(credentials).items():
         for scheme in ("Bearer", "JWT"):
             for path in PROTECTED:
-                method = "GET" if path.endswith(("me/", "sessions/")) else "POST"
+                method = "GET" if path.endswith(("me/", "sessions/", "identities/")) else "POST"
                 response = probe(method, path, b"{}", "application/json", f"{scheme} {token}")
                 assert response.status_code == 401, (reason, path, response.content)
                 assert_json_error(response, reason)
@@ -144,7 +156,7 @@ def test_valid_token_of_a_deleted_user(
             for method in ("GET", "POST", "DELETE"):
                 probe(method, path, b"{}", "application/json", bearer)
     for path in PROTECTED:
-        method = "GET" if path.endswith(("me/", "sessions/")) else "POST"
+        method = "GET" if path.endswith(("me/", "sessions/", "identities/")) else "POST"
         response = probe(method, path, b"{}", "application/json", bearer)
         assert response.status_code == 401, (path, response.content)
         assert assert_json_error(response, path)["code"] in ("session_revoked", "invalid_token")

@@ -30,6 +30,8 @@ def concrete_paths(endpoint: Endpoint, credentials: Credentials) -> list[str]:
         values = dict.fromkeys(endpoint.params, alias)
         if "public_id" in values:
             values["public_id"] = credentials.public_id if alias == "mp" else alias
+        if "identity_id" in values:
+            values["identity_id"] = credentials.identity_id if alias == "mp" else alias
         paths.append(endpoint.path(**values))
     return paths
 

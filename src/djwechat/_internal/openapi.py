@@ -97,7 +97,7 @@ def api_doc(
     parameters: Iterable[Any] = (),
     description: str = "",
     tags: Iterable[str] = (),
-    auth: bool | None = None,
+    auth: bool | str | None = None,
     media_type: str | None = None,
     error_media_type: str = "application/json",
     operation_id: str | None = None,
@@ -109,7 +109,7 @@ def api_doc(
     says what each one means), or with a page when ``error_media_type`` is ``text/html``
     (406 is added for views that honour ``Accept``, unless ``negotiated=False``);
     ``media_type`` names the success answers' type when it is not JSON; ``auth=False`` marks an endpoint that needs no token, so the
-    schema shows it without security.  Without drf-spectacular the decorator does nothing.
+    schema shows it without security, and ``auth="optional"`` one that works with or without.  Without drf-spectacular the decorator does nothing.
     """
     if not spectacular_installed():
         return lambda view: view
@@ -164,6 +164,8 @@ def api_doc(
     extra: dict[str, Any] = {}
     if auth is False:
         extra["auth"] = []
+    elif auth == "optional":
+        extra["auth"] = [{SECURITY_SCHEME: []}, {}]
     if operation_id is not None:
         extra["operation_id"] = operation_id
     describe: Any = extend_schema(

@@ -1,8 +1,8 @@
-"""Signals sent by WeChat logins.
+"""Signals sent by WeChat logins and by linking and unlinking identities.
 
-All three are sent inside the login's database transaction, after the pipeline finished: a
-receiver's writes commit or roll back together with the login, and a receiver that raises makes
-the whole login fail (nothing of it is kept).  A pipeline attempt that lost a race with a
+All four are sent inside the database transaction of the login (or link, or unlink), after the
+pipeline finished: a receiver's writes commit or roll back together with it, and a receiver that
+raises makes the whole operation fail (nothing of it is kept).  A pipeline attempt that lost a race with a
 concurrent login and was re-run sends nothing for the lost attempt.
 
 ``user_created``
@@ -12,9 +12,16 @@ concurrent login and was re-run sends nothing for the lost attempt.
 
 ``identity_linked``
     A new identity was linked to a user, new or existing (for example a website login joining
-    the user first seen in the Mini Program, by unionid).  ``sender`` is
+    the user first seen in the Mini Program, by unionid, or a logged-in user linking WeChat
+    with :func:`djwechat.login.linking.link_identity`).  ``sender`` is
     :class:`~djwechat.accounts.models.Identity`; kwargs: ``identity``, ``user``,
     ``created_user`` (``True`` when the user is new too), ``context``, ``request``.
+
+``identity_unlinked``
+    An identity was removed from its user (``DELETE /auth/identities/<id>/`` or
+    :func:`djwechat.accounts.linking.unlink_identity`), inside that transaction.  ``sender`` is
+    :class:`~djwechat.accounts.models.Identity`; kwargs: ``identity`` (the deleted row, its
+    ``pk`` still set), ``user``, ``request`` (or ``None``).
 
 ``login_succeeded``
     A WeChat login finished and a session was issued.  ``sender`` is the user model; kwargs:
@@ -28,6 +35,7 @@ from django.dispatch import Signal
 
 user_created = Signal()
 identity_linked = Signal()
+identity_unlinked = Signal()
 login_succeeded = Signal()
 
-__all__ = ["identity_linked", "login_succeeded", "user_created"]
+__all__ = ["identity_linked", "identity_unlinked", "login_succeeded", "user_created"]

@@ -75,20 +75,45 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
     message = serializers.CharField()
 
 
+class LoginCodeSerializer(serializers.Serializer[Any]):
+    """``{login_code}``: the one-time code an H5 login's callback put on ``next``."""
+
+    login_code = serializers.CharField()
+
+
+class IdentitySerializer(serializers.Serializer[Any]):
+    """One of the user's WeChat identities (:func:`djwechat.accounts.linking.identity_payload`)."""
+
+    id = serializers.IntegerField()
+    provider = serializers.ChoiceField(choices=["miniprogram", "website", "official_account"])
+    app_alias = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class IdentityListSerializer(serializers.Serializer[Any]):
+    """``{"identities": [...]}``, oldest first."""
+
+    identities = IdentitySerializer(many=True)
+
+
+class LinkResultSerializer(serializers.Serializer[Any]):
+    """``{"identity", "created"}``: the linked identity, and whether the link made it."""
+
+    identity = IdentitySerializer()
+    created = serializers.BooleanField()
+
+
 class QRPollSerializer(serializers.Serializer[Any]):
-    """``{status}``, with the token pair's fields once on ``confirmed`` and ``error`` on ``failed``."""
+    """``{status}``, with the token pair's fields once on ``confirmed``, ``identity`` on ``linked``
+    and ``error`` on ``failed``."""
 
     status = serializers.ChoiceField(choices=list(get_args(QRStatus)))
     error = ErrorDetailSerializer(required=False)
+    identity = IdentitySerializer(required=False, help_text="The linked identity (`linked`, link tickets).")
     access = serializers.CharField(required=False)
     refresh = serializers.CharField(required=False)
     token_type = serializers.ChoiceField(choices=["Bearer"], required=False)
     expires_in = serializers.IntegerField(required=False)
     user = UserSerializer(required=False)
     is_new_user = serializers.BooleanField(required=False)
-
-
-class LoginCodeSerializer(serializers.Serializer[Any]):
-    """``{login_code}``: the one-time code an H5 login's callback put on ``next``."""
-
-    login_code = serializers.CharField()

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from djwechat.login.views import miniprogram, official_account, website
+from djwechat.login.views import identities, miniprogram, official_account, website
 
 urlpatterns: list[URLPattern] = [
     path(
@@ -15,6 +15,13 @@ urlpatterns: list[URLPattern] = [
         miniprogram.MiniProgramPhoneView.as_view(),
         name="djwechat-miniprogram-phone",
     ),
+    path(
+        "miniprogram/<str:app>/link/",
+        identities.MiniProgramLinkView.as_view(),
+        name="djwechat-miniprogram-link",
+    ),
+    path("identities/", identities.IdentityListView.as_view(), name="djwechat-identities"),
+    path("identities/<str:identity_id>/", identities.IdentityDetailView.as_view(), name="djwechat-identity"),
     path("website/<str:app>/qr/", website.QRCreateView.as_view(), name="djwechat-website-qr"),
     path("website/<str:app>/qr/<str:ticket>/", website.QRPollView.as_view(), name="djwechat-website-poll"),
     path("website/<str:app>/callback/", website.QRCallbackView.as_view(), name="djwechat-website-callback"),

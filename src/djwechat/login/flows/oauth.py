@@ -27,7 +27,7 @@ from djwechat.login.flows.common import SESSION_APP_ID, SESSION_OPENID, LoginRes
 from djwechat.login.pipeline import LoginContext
 from djwechat.login.providers import get_provider
 
-__all__ = ["PROFILE_SCOPES", "authorize_url", "oauth_login"]
+__all__ = ["PROFILE_SCOPES", "authorize_url", "oauth_context", "oauth_login"]
 
 #: Scopes whose token may read ``sns/userinfo``; ``snsapi_base`` only names the openid.
 PROFILE_SCOPES: Final = frozenset({"snsapi_login", "snsapi_userinfo"})
@@ -47,9 +47,18 @@ def authorize_url(path: str, app: AppSettings, *, redirect_uri: str, scope: str,
     return f"{get_settings().open_base_url}{path}?{query}#wechat_redirect"
 
 
-@sensitive_variables()  # the user-level OAuth tokens: see djwechat._internal.debug
 def oauth_login(request: Any, app: AppSettings, code: str) -> LoginResult:
     """Trade an OAuth ``code`` of ``app`` for the user, run the pipeline and start a session.
+
+    Raises what :func:`oauth_context` raises, and whatever the pipeline raises.
+    """
+    ctx = oauth_context(request, app, code)
+    return complete_login(request, ctx, session_data={SESSION_APP_ID: app.app_id, SESSION_OPENID: ctx.openid})
+
+
+@sensitive_variables()  # the user-level OAuth tokens: see djwechat._internal.debug
+def oauth_context(request: Any, app: AppSettings, code: str) -> LoginContext:
+    """Trade an OAuth ``code`` of ``app`` for what WeChat says about the user: a login's context.
 
     The profile is read when the granted scope allows it; a ``snsapi_base`` login knows only the
     openid (and WeChat sends no unionid then), so the user is found or created by openid.  The
@@ -58,7 +67,7 @@ def oauth_login(request: Any, app: AppSettings, code: str) -> LoginResult:
     Raises the client's errors for the code (``InvalidCodeError``, ``CodeUsedError``,
     ``UpstreamError`` …), :class:`~djwechat.exceptions.SnapshotUserError` for a visitor of a
     Moments snapshot page (WeChat's stand-in openid, never a user of ours),
-    :class:`~djwechat.exceptions.ThrottledError`, and whatever the pipeline raises.
+    and :class:`~djwechat.exceptions.ThrottledError`.
     """
     client = get_client(app.alias)
     token = client.oauth_access_token(code)
@@ -72,14 +81,11 @@ def oauth_login(request: Any, app: AppSettings, code: str) -> LoginResult:
         # The profile answer holds no secret; the token answer (token.raw) does, and stays out.
         response = {**info.raw, "scope": token.scope}
         unionid = info.unionid or unionid
-    ctx = LoginContext(
+    return LoginContext(
         request=request,
         app=app,
         provider=get_provider(app.type),
         openid=token.openid,
         unionid=unionid,
         response=response,
-    )
-    return complete_login(
-        request, ctx, session_data={SESSION_APP_ID: app.app_id, SESSION_OPENID: token.openid}
     )

@@ -9,6 +9,10 @@
 3. Meanwhile the page polls the ticket with its secret (:func:`poll_qr_login`,
    :func:`apoll_qr_login`) and receives the token pair exactly once.
 
+A ticket started by a logged-in user (``link_user``) is a link ticket: its confirmation links
+the scanned identity to that user (:func:`~djwechat.login.flows.link.oauth_link`) instead of
+logging anyone in, and the poll answers ``linked`` with the identity, without tokens.
+
 Neither the ticket nor the state yields tokens: the poll needs the ``poll_secret``, which travels
 only in the body of the page's own requests, and the cache keeps only its SHA-256.  WeChat does
 not tell the server when the code was scanned, so a poll never answers ``scanned``.
@@ -21,14 +25,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from django.contrib.auth import get_user_model
+
 from djwechat._internal import clock
-from djwechat._internal.throttling import throttle_login
+from djwechat._internal.throttling import throttle_login, throttle_user
+from djwechat.accounts.linking import identity_payload
 from djwechat.client.cacheio import CacheIO
 from djwechat.client.concurrency import run_sync
 from djwechat.conf import get_settings
 from djwechat.exceptions import LoginRefusedError, LoginStateError, PollSecretError, WeChatError
 from djwechat.login.flows import inputs
 from djwechat.login.flows.common import LoginResult
+from djwechat.login.flows.link import LinkResult, oauth_link
 from djwechat.login.flows.oauth import authorize_url, oauth_login
 from djwechat.login.onetime import OneTimeStore, digest, new_token, parse_token, waiting_io
 from djwechat.login.pipeline import StopPipeline
@@ -44,7 +52,7 @@ __all__ = [
     "start_qr_login",
 ]
 
-QRStatus = Literal["pending", "refused", "expired", "confirmed", "failed"]
+QRStatus = Literal["pending", "refused", "expired", "confirmed", "linked", "failed"]
 
 #: URL name of the callback (``GET /auth/website/<app>/callback/``).
 CALLBACK_URL_NAME: Final = "djwechat-website-callback"
@@ -79,17 +87,22 @@ class QRTicket:
 
 @dataclass(frozen=True, slots=True)
 class QRPoll:
-    """Where a QR login stands; ``tokens`` once, with ``confirmed``; ``error`` with ``failed``."""
+    """Where a QR login stands; ``tokens`` once, with ``confirmed``; ``identity`` with ``linked``;
+    ``error`` with ``failed``."""
 
     status: QRStatus
     tokens: dict[str, Any] | None = field(default=None, repr=False)
     error: dict[str, str] | None = None
+    identity: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"status": …}`` plus the token pair (``confirmed``) or ``{"error": {code, message}}`` (``failed``)."""
+        """``{"status": …}`` plus the token pair (``confirmed``), ``{"identity": …}`` (``linked``)
+        or ``{"error": {code, message}}`` (``failed``)."""
         answer: dict[str, Any] = {"status": self.status}
         if self.tokens is not None:
             answer.update(self.tokens)
+        if self.identity is not None:
+            answer["identity"] = dict(self.identity)
         if self.error is not None:
             answer["error"] = dict(self.error)
         return answer
@@ -99,23 +112,30 @@ def _lifetime() -> float:
     return float(get_settings().login.qr_ticket_seconds)
 
 
-def start_qr_login(request: Any, alias: str) -> QRTicket:
+def start_qr_login(request: Any, alias: str, *, link_user: Any = None) -> QRTicket:
     """Start a QR login for the website app ``alias``: a ticket valid ``LOGIN.QR_TICKET_SECONDS``.
+
+    With ``link_user`` (the logged-in user) it is a link ticket: the scan links the identity to
+    that user instead of logging in (counted against ``LOGIN.THROTTLE_RATE`` per user).
 
     Raises :class:`~djwechat.exceptions.AppNotFoundError`, :class:`~djwechat.exceptions.ThrottledError`
     (the login limit per client IP) and :class:`~djwechat.exceptions.SharedStateError`.
     """
     app = get_settings().app(alias, type="website")
     throttle_login(request, None)
+    if link_user is not None:
+        throttle_user(link_user, "link")
     seconds = _lifetime()
     ticket, poll_secret, state = new_token(), new_token(), new_token()
-    record = {
+    record: dict[str, Any] = {
         "alias": alias,
         "app_id": app.app_id,
         "secret": digest(poll_secret),
         "status": "pending",
         "expires_at": clock.now() + seconds,
     }
+    if link_user is not None:
+        record["link_user"] = link_user.pk
     run_sync(OneTimeStore.blocking(_TICKETS).put(ticket, record, seconds + GRACE_SECONDS))
     run_sync(
         OneTimeStore.blocking(_STATES).put(
@@ -132,7 +152,7 @@ def start_qr_login(request: Any, alias: str) -> QRTicket:
     return QRTicket(ticket=ticket, poll_secret=poll_secret, authorize_url=url, expires_in=int(seconds))
 
 
-def complete_qr_login(request: Any, alias: str, *, code: Any, state: Any) -> LoginResult | None:
+def complete_qr_login(request: Any, alias: str, *, code: Any, state: Any) -> LoginResult | LinkResult | None:
     """The callback: WeChat sent the browser back with ``code`` (or without, when the user refused).
 
     Uses up ``state`` (once, even under concurrent callbacks), then either marks the ticket
@@ -166,6 +186,10 @@ def complete_qr_login(request: Any, alias: str, *, code: Any, state: Any) -> Log
         _finish(tickets, ticket, record, "refused")
         return None
     try:
+        if "link_user" in record:
+            linked = oauth_link(request, app, wechat_code, _link_user(record["link_user"]))
+            _finish(tickets, ticket, record, "linked", identity=identity_payload(linked.identity))
+            return linked
         result = oauth_login(request, app, wechat_code)
     except StopPipeline as stop:
         _finish(tickets, ticket, record, "failed", stop.error or LoginRefusedError())
@@ -179,15 +203,27 @@ def complete_qr_login(request: Any, alias: str, *, code: Any, state: Any) -> Log
     return result
 
 
+def _link_user(pk: Any) -> Any:
+    """The user a link ticket was started by; refused when gone or disabled since."""
+    user = get_user_model()._default_manager.filter(pk=pk).first()
+    if user is None or not getattr(user, "is_active", True):
+        raise LoginRefusedError("This account may not link WeChat.")
+    return user
+
+
 def _finish(
     tickets: OneTimeStore,
     ticket: str,
     record: dict[str, Any],
     status: QRStatus,
     error: WeChatError | None = None,
+    *,
+    identity: dict[str, Any] | None = None,
 ) -> None:
     """Record the outcome on the ticket (only the caller that used the state up writes it)."""
     record = {**record, "status": status}
+    if identity is not None:
+        record["identity"] = identity
     if error is not None:
         record["error"] = {"code": error.code, "message": error.message}
     remaining = max(1.0, record["expires_at"] - clock.now()) + GRACE_SECONDS
@@ -239,6 +275,6 @@ async def _poll(io: CacheIO, alias: str, ticket: Any, poll_secret: Any, wait: fl
             return QRPoll("confirmed", tokens=tokens)
         left = deadline - time.monotonic()
         if status != "pending" or left <= 0:
-            return QRPoll(status, error=record.get("error"))
+            return QRPoll(status, error=record.get("error"), identity=record.get("identity"))
         await io.sleep(min(pause, left))
         pause = min(pause * 2, POLL_INTERVAL)

@@ -70,6 +70,11 @@ class LoginContext:
     extra_data: dict[str, Any] = field(default_factory=dict)
     #: Free room for a project's own steps; step results with unknown keys land here too.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The user this identity is being linked to (:func:`djwechat.login.linking.link_identity`), or
+    #: ``None`` for a login.  Steps must not give a linked identity to anyone else: the
+    #: default ones raise :class:`~djwechat.exceptions.IdentityTakenError`, and the runner
+    #: refuses a pipeline that ends with another user.
+    link_to: Any = None
 
     @property
     def provider_name(self) -> str:
@@ -80,7 +85,7 @@ class LoginContext:
         """Merge a step's result: keys naming a field are set, any other key goes to :attr:`extra`."""
         names = {f.name for f in dataclasses.fields(self)}
         for key, value in updates.items():
-            if key in names and key not in {"request", "app", "provider"}:
+            if key in names and key not in {"request", "app", "provider", "link_to"}:
                 setattr(self, key, value)
             else:
                 self.extra[key] = value

@@ -14,7 +14,7 @@ from djwechat._internal.text import UNSTORABLE_CHARS
 from djwechat.accounts.models import Identity
 from djwechat.accounts.signals import identity_linked, user_created
 from djwechat.conf import get_settings
-from djwechat.exceptions import LoginError
+from djwechat.exceptions import IdentityTakenError, LoginError
 from djwechat.login.pipeline.context import LoginContext
 from djwechat.login.pipeline.locks import first_login_lock
 
@@ -96,6 +96,9 @@ def _run_steps(ctx: LoginContext, steps: Sequence[Step]) -> None:
         raise LoginError("The login pipeline ended without a user and an identity.")
     if ctx.identity.user_id != ctx.user.pk:
         raise LoginError("The login pipeline ended with an identity of another user.")
+    if ctx.link_to is not None and ctx.user.pk != ctx.link_to.pk:
+        # Whatever the steps did, a link never hands the identity to someone else.
+        raise IdentityTakenError()
 
 
 def _send_signals(ctx: LoginContext) -> None:

@@ -20,7 +20,7 @@ from typing import Any, Final
 from django.contrib.auth import get_user_model
 
 from djwechat.accounts.models import Identity, scrub_secrets
-from djwechat.exceptions import LoginError, LoginRefusedError
+from djwechat.exceptions import IdentityTakenError, LoginError, LoginRefusedError
 from djwechat.login.pipeline.context import LoginContext
 from djwechat.login.pipeline.users import generate_username, profile_changes
 
@@ -54,12 +54,18 @@ def social_uid(ctx: LoginContext) -> StepResult:
 
 
 def existing_identity(ctx: LoginContext) -> StepResult:
-    """Find the identity of ``(app_id, openid)``; when there is one, its user is the user."""
+    """Find the identity of ``(app_id, openid)``; when there is one, its user is the user.
+
+    When linking (``ctx.link_to``), an identity of another user is refused with
+    :class:`~djwechat.exceptions.IdentityTakenError`.
+    """
     identity = (
         Identity.objects.select_related("user").filter(app_id=ctx.app.app_id, openid=ctx.openid).first()
     )
     if identity is None:
         return None
+    if ctx.link_to is not None and identity.user_id != ctx.link_to.pk:
+        raise IdentityTakenError()
     return {"identity": identity, "user": identity.user}
 
 
@@ -69,7 +75,14 @@ def link_by_unionid(ctx: LoginContext) -> StepResult:
     WeChat gives one person the same unionid in every app bound to one Open Platform account,
     so the person who used the Mini Program and now scans the website QR code stays one user.
     The oldest identity wins if (through an earlier manual merge) several users share it.
+
+    When linking (``ctx.link_to``), a unionid already known for another user is refused with
+    :class:`~djwechat.exceptions.IdentityTakenError`: that person is someone else's account.
     """
+    if ctx.link_to is not None and ctx.unionid:
+        taken = Identity.objects.filter(unionid=ctx.unionid).exclude(user_id=ctx.link_to.pk).exists()
+        if taken:
+            raise IdentityTakenError()
     if ctx.user is not None or not ctx.unionid:
         return None
     other = (

@@ -23,7 +23,9 @@ from djwechat._internal.drf import AsyncJSONAPIView, JSONAPIView
 from djwechat._internal.openapi import BODY_ERRORS, UPSTREAM_ERRORS, api_doc, path_param, query
 from djwechat.conf import get_settings
 from djwechat.exceptions import BadRequestError
+from djwechat.jwt.authentication import JWTAuthentication
 from djwechat.login.flows import apoll_qr_login, complete_qr_login, start_qr_login
+from djwechat.login.flows.link import LinkResult
 from djwechat.login.serializers import PollRequestSerializer, QRPollSerializer, QRTicketSerializer
 from djwechat.login.views.pages import PageView, answer_page, login_page
 
@@ -53,18 +55,24 @@ def _wait(value: Any) -> float:
 
 
 class QRCreateView(JSONAPIView):
-    """``POST /auth/website/<app>/qr/`` → a new QR login ticket."""
+    """``POST /auth/website/<app>/qr/`` → a new QR login ticket (a link ticket for a logged-in caller)."""
+
+    # Optional: with a valid token the ticket links WeChat to the caller; a refused token is 401.
+    authentication_classes = (JWTAuthentication,)
 
     @api_doc(
-        summary="Start a QR-code login",
+        summary="Start a QR-code login (or, with a token, link WeChat to the user)",
+        description="With `Authorization: Bearer <access>` the ticket is a link ticket: the scan "
+        "links the identity to the caller and the poll answers `linked` instead of a token pair.",
         parameters=[APP],
         responses={200: QRTicketSerializer},
-        errors=(404, 429, 503),
+        errors=(401, 404, 429, 503),
         tags=_TAGS,
-        auth=False,
+        auth="optional",
     )
     def post(self, request: Request, app: str) -> Response:
-        ticket = start_qr_login(request, app)
+        user = request.user if request.user.is_authenticated else None
+        ticket = start_qr_login(request, app, link_user=user)
         return Response(ticket.as_dict())  # no-store, as every JSONAPIView answer
 
 
@@ -121,5 +129,10 @@ class QRCallbackView(PageView):
         result = complete_qr_login(request, app, code=params.get("code"), state=params.get("state"))
         if result is None:
             return login_page("Login refused", "You refused the login on your phone.", ok=False)
+        if isinstance(result, LinkResult):
+            name = getattr(result.user, "nickname", "") or result.user.get_username()
+            return login_page(
+                "WeChat linked", f"Your WeChat account is now linked to {name}. You can close this window."
+            )
         name = getattr(result.user, "nickname", "") or result.user.get_username()
         return login_page("Logged in", f"You are logged in as {name}. You can close this window.")
