@@ -24,6 +24,8 @@ from typing import Final
 
 from django.core.cache import BaseCache
 
+from djwechat._internal.backoff import Backoff
+
 __all__ = ["DeliveryLedger"]
 
 _PENDING: Final = "pending"
@@ -64,19 +66,17 @@ class DeliveryLedger:
         ``None`` when it is still pending at the deadline (or was never claimed).
         """
         key = self.key(push_id)
-        deadline = time.monotonic() + timeout
-        delay = _POLL_START
+        backoff = Backoff(timeout, start=_POLL_START, cap=_POLL_MAX)
         while True:
             value = self._cache.get(key)
             if isinstance(value, tuple) and len(value) == 2 and value[0] == _DONE:
                 return str(value[1])
             if value is None:
                 return None
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            pause = backoff.pause()
+            if pause is None:
                 return None
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, _POLL_MAX)
+            time.sleep(pause)
 
     def bind_nonce(self, timestamp: str, nonce: str, use: str) -> bool:
         """Tie a signed ``(timestamp, nonce)`` pair to the first request that used it.
