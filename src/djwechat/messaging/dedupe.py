@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from django.core.cache import BaseCache
 
+from djwechat._internal.backoff import Backoff
 from djwechat._internal.rediscache import raw_redis
 
 __all__ = ["Admission", "DeliveryLedger"]
@@ -105,8 +106,7 @@ class DeliveryLedger:
         claimed, or its lease ran out: :meth:`claim` then tells which).
         """
         key = self.key(push_id)
-        deadline = time.monotonic() + timeout
-        delay = _POLL_START
+        backoff = Backoff(timeout, start=_POLL_START, cap=_POLL_MAX)
         while True:
             value = self._cache.get(key)
             answer = _answer(value)
@@ -114,11 +114,10 @@ class DeliveryLedger:
                 return answer
             if value is None:
                 return None
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            pause = backoff.pause()
+            if pause is None:
                 return None
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, _POLL_MAX)
+            time.sleep(pause)
 
     def bind_nonce(self, timestamp: str, nonce: str, use: str) -> bool:
         """Tie a signed ``(timestamp, nonce)`` pair to the first request that used it.
