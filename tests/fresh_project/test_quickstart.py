@@ -178,9 +178,18 @@ def test_the_readme_quickstart_in_a_fresh_startproject(
             run(*manage, "check", "--deploy", "--fail-level", "WARNING", cwd=project, env=development)
         site = _start_site(serve, manage, project, development)
         _exercise(site, sim_url, custom_user=user_model == "custom")
+        # Whatever the user model, the identity keeps the WeChat profile and the verified phone.
+        kept = run(*manage, "shell", "-c", KEPT_PROFILE, cwd=project, env=development)
+        assert "Alice 🌸|1|13800138000" in kept, kept
     finally:
         drop_database(label)
         forget_cache_keys(label)
+
+
+KEPT_PROFILE = (
+    "from djwechat.accounts.models import Identity; i = Identity.objects.get(); "
+    "print(f'{i.nickname}|{i.gender}|{i.phone_number}')"
+)
 
 
 def _start_simulator(serve: Any, python: Path, cwd: Path) -> str:
@@ -217,21 +226,27 @@ def _exercise(site: str, sim_url: str, *, custom_user: bool) -> None:
             token=APPS["WECHAT_OA_TOKEN"],
             encoding_aes_key=APPS["WECHAT_OA_ENCODING_AES_KEY"],
         )
-        alice = sim.create_user("alice", nickname="Alice 🌸")
+        alice = sim.create_user("alice", nickname="Alice 🌸", sex=1, phone_number="13800138000")
         mp = APPS["WECHAT_MP_APP_ID"]
 
-        # A Mini Program login: wx.login's code (and, with the profile mixin, the user's profile).
+        # A Mini Program login: wx.login's code and the user's profile (kept on the identity, and
+        # on the user too with the profile mixin).
         body: dict[str, Any] = {"code": sim.mint_code(mp, alice.id)}
-        if custom_user:
-            body.update(sim.encrypted_data(mp, alice.id).fields())
+        body.update(sim.encrypted_data(mp, alice.id).fields())
         login = http.post("/auth/miniprogram/mp/login/", json=body)
         assert login.status_code == 200, login.text
         pair = login.json()
         assert pair["is_new_user"] is True
         assert pair["user"].get("nickname") == ("Alice 🌸" if custom_user else None)
+        bearer = {"Authorization": f"Bearer {pair['access']}"}
+        (identity,) = http.get("/auth/identities/", headers=bearer).json()["identities"]
+        assert identity["nickname"] == "Alice 🌸"
+        phone = http.post(
+            "/auth/miniprogram/mp/phone/", json={"code": sim.mint_code(mp, alice.id, "phone")}, headers=bearer
+        )
+        assert phone.status_code == 200, phone.text
 
         # The project's own DRF view, authenticated with the access token.
-        bearer = {"Authorization": f"Bearer {pair['access']}"}
         whoami = http.get("/api/whoami/", headers=bearer)
         assert whoami.status_code == 200, whoami.text
         assert whoami.json()["id"] == pair["user"]["id"]

@@ -189,7 +189,16 @@ def test_identities_lists_the_callers_own_only(
     assert answer.status_code == 200
     assert answer["Cache-Control"] == "no-store"
     (shown,) = answer.json()["identities"]
-    assert set(shown) == {"id", "provider", "app_alias", "created_at", "updated_at"}
+    assert set(shown) == {
+        "id",
+        "provider",
+        "app_alias",
+        "nickname",
+        "avatar_url",
+        "gender",
+        "created_at",
+        "updated_at",
+    }
     assert (shown["provider"], shown["app_alias"]) == ("miniprogram", "mp")
     assert error_of(client.get("/auth/identities/")) == (401, "not_authenticated")
 

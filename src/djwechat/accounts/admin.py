@@ -20,7 +20,16 @@ else:  # ModelAdmin is generic only in django-stubs, not at run time
 class IdentityAdmin(_IdentityAdminBase):
     """Identities are created by logins; the admin is for finding and unlinking them."""
 
-    list_display = ("openid", "provider", "app_alias", "user", "unionid", "created_at", "updated_at")
+    list_display = (
+        "openid",
+        "nickname",
+        "provider",
+        "app_alias",
+        "user",
+        "unionid",
+        "created_at",
+        "updated_at",
+    )
     list_filter = ("provider", "app_alias", "created_at")
     list_select_related = ("user",)
     raw_id_fields = ("user",)

@@ -20,11 +20,14 @@ __all__ = ["identities_of", "identity_payload", "unlink_identity"]
 
 
 def identity_payload(identity: Identity) -> dict[str, Any]:
-    """What ``GET /auth/identities/`` shows of an identity (no openid, unionid or extra data)."""
+    """What ``GET /auth/identities/`` shows of an identity (no openid, unionid, phone or extra data)."""
     return {
         "id": identity.pk,
         "provider": identity.provider,
         "app_alias": identity.app_alias,
+        "nickname": identity.nickname,
+        "avatar_url": identity.avatar_url,
+        "gender": identity.gender,
         "created_at": identity.created_at.isoformat(),
         "updated_at": identity.updated_at.isoformat(),
     }

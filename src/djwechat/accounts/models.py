@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from djwechat._internal.text import storable
+from djwechat.accounts.mixins import Gender, HTTPSURLField
 
 #: Keys never kept in :attr:`Identity.extra_data`, at any depth: WeChat's ``session_key`` and
 #: OAuth tokens are credentials, and ``extra_data`` is shown in the admin and exported freely.
@@ -48,6 +49,11 @@ class Identity(models.Model):
     constraint, which is also what keeps concurrent first logins from creating two identities)
     and ``unionid`` is indexed to find a user's other identities.
 
+    ``nickname``, ``avatar_url`` and ``gender`` are the profile WeChat gave at the last login
+    that told one, and ``phone_number`` the number verified through
+    ``POST /auth/miniprogram/<app>/phone/``: they are kept here whatever the user model (with
+    :class:`~djwechat.accounts.mixins.WeChatProfileMixin` they are copied to the user too).
+
     ``extra_data`` keeps non-secret details of the last login (language, scope …);
     :func:`scrub_secrets` runs on every save, so a ``session_key`` or token can never be stored
     here even by a project's own pipeline step, and so does
@@ -69,6 +75,10 @@ class Identity(models.Model):
     openid = models.CharField(_("openid"), max_length=128)
     # NULL, not "": an absent unionid must never match another absent one in link_by_unionid.
     unionid = models.CharField(_("unionid"), max_length=128, null=True, blank=True, db_index=True)  # noqa: DJ001
+    nickname = models.CharField(_("nickname"), max_length=64, blank=True)
+    avatar_url = HTTPSURLField(_("avatar URL"), max_length=512, blank=True)
+    gender = models.PositiveSmallIntegerField(_("gender"), choices=Gender.choices, default=Gender.UNKNOWN)
+    phone_number = models.CharField(_("phone number"), max_length=32, blank=True)
     extra_data = models.JSONField(_("extra data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -87,6 +87,9 @@ class IdentitySerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     provider = serializers.ChoiceField(choices=["miniprogram", "website", "official_account"])
     app_alias = serializers.CharField()
+    nickname = serializers.CharField(help_text="The WeChat profile of the identity's last login.")
+    avatar_url = serializers.CharField()
+    gender = serializers.IntegerField(help_text="0 unknown, 1 male, 2 female.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -219,7 +219,8 @@ def miniprogram_phone_number(
     Either ``code`` from ``<button open-type="getPhoneNumber">`` (the current API,
     ``wxa/business/getuserphonenumber``), or the legacy ``encrypted_data`` + ``iv``, opened with
     the session_key that the user's Mini Program login stored in ``request.jwt_session``.
-    The number is saved in the user's ``phone_number`` field when the user model has one.
+    The number is saved on the caller's identity in this app (``Identity.phone_number``,
+    whatever the user model) and in the user's ``phone_number`` field when the model has one.
 
     Raises :class:`~djwechat.exceptions.AuthError` without a logged-in user,
     :class:`~djwechat.exceptions.ThrottledError` over ``LOGIN.THROTTLE_RATE`` requests of the
@@ -276,7 +277,7 @@ def miniprogram_phone_number(
     else:
         raise BadRequestError("Send 'code', or 'encrypted_data' and 'iv'.")
     number = PhoneNumber(info.phone_number, info.pure_phone_number, info.country_code)
-    _save_phone_number(user, number)
+    _save_phone_number(user, app, session, number)
     return number
 
 
@@ -303,7 +304,12 @@ def _openid(session: Mapping[str, Any], app: AppSettings, user: Any) -> str | No
     )
 
 
-def _save_phone_number(user: Any, number: PhoneNumber) -> None:
+def _save_phone_number(user: Any, app: AppSettings, session: Mapping[str, Any], number: PhoneNumber) -> None:
+    identities = Identity.objects.filter(user_id=user.pk, app_id=app.app_id)
+    openid = session.get(SESSION_OPENID) if session.get(SESSION_APP_ID) == app.app_id else None
+    if isinstance(openid, str):
+        identities = identities.filter(openid=openid)
+    identities.update(phone_number=number.phone_number)
     user_model = get_user_model()
     if has_field(user_model, "phone_number"):
         # An UPDATE by primary key: request.jwt_user may be a lazy proxy, not a model instance.

@@ -136,7 +136,7 @@ def associate_identity(ctx: LoginContext) -> StepResult:
         return None
     if ctx.user is None:
         raise LoginError("No user to link the WeChat identity to.")
-    identity = Identity.objects.create(
+    identity = Identity(
         user=ctx.user,
         provider=ctx.provider_name,
         app_alias=ctx.app.alias,
@@ -145,18 +145,25 @@ def associate_identity(ctx: LoginContext) -> StepResult:
         unionid=ctx.unionid,
         extra_data=_extra_data(ctx, {}),
     )
+    for name, value in profile_changes(identity, ctx.details.as_fields()).items():
+        setattr(identity, name, value)
+    identity.save(force_insert=True)
     return {"identity": identity, "is_new_identity": True}
 
 
 def save_extra_data(ctx: LoginContext) -> StepResult:
-    """Keep the login's non-secret details on the identity, and its unionid once WeChat tells it.
+    """Keep the login's non-secret details and profile on the identity, and its unionid once WeChat tells it.
 
-    Writes only when something changed.
+    The profile (nickname, avatar, gender) is kept on the identity whatever the user model;
+    values WeChat did not tell leave the identity's alone.  Writes only when something changed.
     """
     identity = ctx.identity
     if identity is None:
         return None
     changed: list[str] = []
+    for name, value in profile_changes(identity, ctx.details.as_fields()).items():
+        setattr(identity, name, value)
+        changed.append(name)
     extra = _extra_data(ctx, identity.extra_data)
     if extra != identity.extra_data:
         identity.extra_data = extra
