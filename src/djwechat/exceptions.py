@@ -60,19 +60,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class WeChatError(Exception):
     """Root of every djwechat error: a stable ``code``, an HTTP ``status_code`` and a message."""
 
     code: ClassVar[str] = "wechat_error"
     status_code: ClassVar[int] = 500
-    default_message: ClassVar[str] = "WeChat integration error."
+    #: Translated (gettext_lazy) into the language active when the message is read.
+    default_message: ClassVar[str | Promise] = _("WeChat integration error.")
 
-    def __init__(self, message: str | None = None, **data: Any) -> None:
-        self.message = message or self.default_message
+    def __init__(self, message: str | Promise | None = None, **data: Any) -> None:
+        self._message = message or self.default_message
         #: Structured details (safe to log; never secrets).
         self.data = data
-        super().__init__(self.message)
+        super().__init__(self._message)
+
+    @property
+    def message(self) -> str:
+        """The message for people, in the active language (the ``code`` stays English)."""
+        return str(self._message)
+
+    @message.setter
+    def message(self, value: str | Promise) -> None:
+        self._message = value
 
     def __str__(self) -> str:
         return self.message
@@ -85,10 +98,14 @@ class AppNotFoundError(WeChatError):
     status_code = 404
 
     def __init__(self, message: str | None = None, *, alias: str = "", app_type: str | None = None) -> None:
-        kind = f"{app_type} " if app_type else ""
-        super().__init__(
-            message or f"No {kind}app is configured as {alias!r}.", alias=alias, app_type=app_type
-        )
+        if message is None:
+            text = (
+                _("No %(type)s app is configured as %(alias)s.")
+                if app_type
+                else _("No app is configured as %(alias)s.")
+            )
+            message = text % {"type": app_type, "alias": repr(alias)}
+        super().__init__(message, alias=alias, app_type=app_type)
         self.alias = alias
         self.app_type = app_type
 
@@ -101,7 +118,7 @@ class ProtocolError(WeChatError):
 
     code = "protocol_error"
     status_code = 400
-    default_message = "The request does not follow the WeChat protocol."
+    default_message = _("The request does not follow the WeChat protocol.")
 
 
 class InvalidSignatureError(ProtocolError):
@@ -109,7 +126,7 @@ class InvalidSignatureError(ProtocolError):
 
     code = "invalid_signature"
     status_code = 403
-    default_message = "The signature does not match."
+    default_message = _("The signature does not match.")
 
 
 class TimestampError(ProtocolError):
@@ -117,49 +134,49 @@ class TimestampError(ProtocolError):
 
     code = "stale_timestamp"
     status_code = 403
-    default_message = "The timestamp is outside the accepted window."
+    default_message = _("The timestamp is outside the accepted window.")
 
 
 class CryptoError(ProtocolError):
     """Ciphertext that cannot be decrypted: bad base64, length, padding or framing."""
 
     code = "decrypt_failed"
-    default_message = "The encrypted data cannot be decrypted."
+    default_message = _("The encrypted data cannot be decrypted.")
 
 
 class InvalidKeyError(CryptoError):
     """A key or IV of the wrong shape (EncodingAESKey, session_key, iv)."""
 
     code = "invalid_key"
-    default_message = "The key is not valid."
+    default_message = _("The key is not valid.")
 
 
 class AppIdMismatchError(CryptoError):
     """Decrypted data names another app (message receive id or data watermark)."""
 
     code = "app_id_mismatch"
-    default_message = "The data was made for another app."
+    default_message = _("The data was made for another app.")
 
 
 class StaleDataError(CryptoError):
     """Decrypted data whose watermark timestamp is older than the accepted age."""
 
     code = "stale_data"
-    default_message = "The encrypted data is too old; get it again."
+    default_message = _("The encrypted data is too old; get it again.")
 
 
 class XMLError(ProtocolError):
     """Malformed XML."""
 
     code = "invalid_xml"
-    default_message = "The XML is malformed."
+    default_message = _("The XML is malformed.")
 
 
 class XMLForbiddenError(XMLError):
     """XML with a DTD, entities or external references (XXE, billion laughs) - refused."""
 
     code = "forbidden_xml"
-    default_message = "XML with a DTD or entities is refused."
+    default_message = _("XML with a DTD or entities is refused.")
 
 
 class BodyTooLargeError(XMLError):
@@ -167,7 +184,7 @@ class BodyTooLargeError(XMLError):
 
     code = "body_too_large"
     status_code = 413
-    default_message = "The request body is too large."
+    default_message = _("The request body is too large.")
 
 
 # --------------------------------------------------------------------------- WeChat API
@@ -178,7 +195,7 @@ class APIError(WeChatError):
 
     code = "wechat_api_error"
     status_code = 502
-    default_message = "WeChat refused the request."
+    default_message = _("WeChat refused the request.")
 
     def __init__(
         self, message: str | None = None, *, errcode: int = 0, errmsg: str = "", **data: Any
@@ -193,14 +210,14 @@ class InvalidCredentialError(APIError):
     """The app's credentials were refused (wrong secret or appid, IP not whitelisted)."""
 
     code = "invalid_credential"
-    default_message = "WeChat refused the app credentials."
+    default_message = _("WeChat refused the app credentials.")
 
 
 class AccessTokenError(APIError):
     """The access token was refused (invalid, expired or superseded)."""
 
     code = "access_token_invalid"
-    default_message = "WeChat refused the access token."
+    default_message = _("WeChat refused the access token.")
 
 
 class InvalidCodeError(APIError):
@@ -208,14 +225,14 @@ class InvalidCodeError(APIError):
 
     code = "invalid_code"
     status_code = 400
-    default_message = "The code is invalid or expired; get a new one and try again."
+    default_message = _("The code is invalid or expired; get a new one and try again.")
 
 
 class CodeUsedError(InvalidCodeError):
     """The code was already exchanged (40163): codes are single-use."""
 
     code = "code_used"
-    default_message = "The code was already used; get a new one and try again."
+    default_message = _("The code was already used; get a new one and try again.")
 
 
 class CodeBlockedError(APIError):
@@ -223,7 +240,7 @@ class CodeBlockedError(APIError):
 
     code = "code_blocked"
     status_code = 403
-    default_message = "WeChat blocked this login."
+    default_message = _("WeChat blocked this login.")
 
 
 class InvalidRefreshTokenError(APIError):
@@ -231,7 +248,7 @@ class InvalidRefreshTokenError(APIError):
 
     code = "invalid_refresh_token"
     status_code = 400
-    default_message = "The WeChat refresh token is invalid or expired; authorize again."
+    default_message = _("The WeChat refresh token is invalid or expired; authorize again.")
 
 
 class RateLimitedError(APIError):
@@ -239,14 +256,14 @@ class RateLimitedError(APIError):
 
     code = "wechat_rate_limited"
     status_code = 429
-    default_message = "WeChat's rate limit was reached; try again later."
+    default_message = _("WeChat's rate limit was reached; try again later.")
 
 
 class APIUnauthorizedError(APIError):
     """The app has no permission for this API or scope (48001, 48004)."""
 
     code = "wechat_api_unauthorized"
-    default_message = "The app is not allowed to call this WeChat API."
+    default_message = _("The app is not allowed to call this WeChat API.")
 
 
 class UpstreamError(WeChatError):
@@ -254,7 +271,7 @@ class UpstreamError(WeChatError):
 
     code = "wechat_unavailable"
     status_code = 503
-    default_message = "WeChat is not available right now; try again later."
+    default_message = _("WeChat is not available right now; try again later.")
 
 
 class UpstreamTimeoutError(UpstreamError):
@@ -262,7 +279,7 @@ class UpstreamTimeoutError(UpstreamError):
 
     code = "wechat_timeout"
     status_code = 504
-    default_message = "WeChat did not answer in time; try again later."
+    default_message = _("WeChat did not answer in time; try again later.")
 
 
 class SharedStateError(WeChatError):
@@ -270,7 +287,7 @@ class SharedStateError(WeChatError):
 
     code = "shared_state_unavailable"
     status_code = 503
-    default_message = "A shared service is not available right now; try again later."
+    default_message = _("A shared service is not available right now; try again later.")
 
 
 # --------------------------------------------------------------------------- sessions and login
@@ -281,42 +298,42 @@ class AuthError(WeChatError):
 
     code = "not_authenticated"
     status_code = 401
-    default_message = "Authentication credentials were not provided."
+    default_message = _("Authentication credentials were not provided.")
 
 
 class InvalidTokenError(AuthError):
     """A token that is malformed, forged, of the wrong type or otherwise unusable."""
 
     code = "invalid_token"
-    default_message = "The token is invalid."
+    default_message = _("The token is invalid.")
 
 
 class ExpiredTokenError(InvalidTokenError):
     """A token past its ``exp``."""
 
     code = "token_expired"
-    default_message = "The token has expired."
+    default_message = _("The token has expired.")
 
 
 class RefreshReuseError(InvalidTokenError):
     """An old refresh token was presented again: the session was revoked as a precaution."""
 
     code = "refresh_reused"
-    default_message = "This refresh token was already used; the session has been ended. Log in again."
+    default_message = _("This refresh token was already used; the session has been ended. Log in again.")
 
 
 class SessionRevokedError(AuthError):
     """The token's session was logged out, revoked or its user deactivated."""
 
     code = "session_revoked"
-    default_message = "The session has ended. Log in again."
+    default_message = _("The session has ended. Log in again.")
 
 
 class InvalidCredentialsError(AuthError):
     """Username/email and password do not match an active account."""
 
     code = "invalid_credentials"
-    default_message = "Unable to log in with the provided credentials."
+    default_message = _("Unable to log in with the provided credentials.")
 
 
 class InactiveUserError(AuthError):
@@ -324,7 +341,7 @@ class InactiveUserError(AuthError):
 
     code = "user_inactive"
     status_code = 403
-    default_message = "This account is disabled."
+    default_message = _("This account is disabled.")
 
 
 class IdentityRequiredError(AuthError):
@@ -336,7 +353,7 @@ class IdentityRequiredError(AuthError):
 
     code = "identity_required"
     status_code = 403
-    default_message = "Log in with WeChat in this app first."
+    default_message = _("Log in with WeChat in this app first.")
 
 
 class ThrottledError(WeChatError):
@@ -344,7 +361,7 @@ class ThrottledError(WeChatError):
 
     code = "throttled"
     status_code = 429
-    default_message = "Too many attempts; try again later."
+    default_message = _("Too many attempts; try again later.")
 
     def __init__(self, message: str | None = None, *, wait: float | None = None) -> None:
         super().__init__(message, wait=wait)
@@ -356,7 +373,7 @@ class LoginError(WeChatError):
 
     code = "login_failed"
     status_code = 400
-    default_message = "The login failed."
+    default_message = _("The login failed.")
 
 
 class LoginRefusedError(LoginError):
@@ -364,28 +381,30 @@ class LoginRefusedError(LoginError):
 
     code = "login_refused"
     status_code = 403
-    default_message = "This account may not log in."
+    default_message = _("This account may not log in.")
 
 
 class SnapshotUserError(LoginRefusedError):
     """The visitor is on a Moments snapshot page (``is_snapshotuser``): WeChat named a stand-in, not them."""
 
     code = "snapshot_user"
-    default_message = "This page was opened as a Moments snapshot; open it in full to log in."
+    default_message = _("This page was opened as a Moments snapshot; open it in full to log in.")
 
 
 class SessionKeyError(LoginError):
     """Encrypted Mini Program data could not be opened with the stored ``session_key``."""
 
     code = "session_key_stale"
-    default_message = "The encrypted data does not match the current login; call wx.login and log in again."
+    default_message = _(
+        "The encrypted data does not match the current login; call wx.login and log in again."
+    )
 
 
 class LoginStateError(LoginError):
     """An OAuth ``state``, QR ticket or one-time login code is unknown, expired or already used."""
 
     code = "invalid_state"
-    default_message = "The login request is unknown, expired or already used."
+    default_message = _("The login request is unknown, expired or already used.")
 
 
 class PollSecretError(LoginStateError):
@@ -393,7 +412,7 @@ class PollSecretError(LoginStateError):
 
     code = "invalid_poll_secret"
     status_code = 403
-    default_message = "The poll secret does not match this login ticket."
+    default_message = _("The poll secret does not match this login ticket.")
 
 
 class ConflictError(WeChatError):
@@ -401,21 +420,21 @@ class ConflictError(WeChatError):
 
     code = "conflict"
     status_code = 409
-    default_message = "The request conflicts with the account's current state."
+    default_message = _("The request conflicts with the account's current state.")
 
 
 class IdentityTakenError(ConflictError):
     """The WeChat identity to link belongs to another user (or that person's unionid does)."""
 
     code = "identity_taken"
-    default_message = "This WeChat account is linked to another user."
+    default_message = _("This WeChat account is linked to another user.")
 
 
 class LastLoginMethodError(ConflictError):
     """Removing the identity would leave the user no way to log in (no password, no other identity)."""
 
     code = "last_login_method"
-    default_message = (
+    default_message = _(
         "This is the account's only way to log in; set a password or link another WeChat account first."
     )
 
@@ -425,7 +444,7 @@ class BadRequestError(WeChatError):
 
     code = "bad_request"
     status_code = 400
-    default_message = "The request is malformed."
+    default_message = _("The request is malformed.")
 
 
 class NotFoundError(WeChatError):
@@ -433,4 +452,4 @@ class NotFoundError(WeChatError):
 
     code = "not_found"
     status_code = 404
-    default_message = "Not found."
+    default_message = _("Not found.")

@@ -181,6 +181,9 @@ def test_the_readme_quickstart_in_a_fresh_startproject(
         # Whatever the user model, the identity keeps the WeChat profile and the verified phone.
         kept = run(*manage, "shell", "-c", KEPT_PROFILE, cwd=project, env=development)
         assert "Alice 🌸|1|13800138000" in kept, kept
+        # The wheel ships the compiled zh-hans messages.
+        chinese = run(*manage, "shell", "-c", IN_CHINESE, cwd=project, env=development)
+        assert "令牌无效。" in chinese, chinese
     finally:
         drop_database(label)
         forget_cache_keys(label)
@@ -189,6 +192,12 @@ def test_the_readme_quickstart_in_a_fresh_startproject(
 KEPT_PROFILE = (
     "from djwechat.accounts.models import Identity; i = Identity.objects.get(); "
     "print(f'{i.nickname}|{i.gender}|{i.phone_number}')"
+)
+
+
+IN_CHINESE = (
+    "from django.utils import translation; translation.activate('zh-hans'); "
+    "from djwechat.exceptions import InvalidTokenError; print(InvalidTokenError().message)"
 )
 
 

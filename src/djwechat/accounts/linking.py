@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from djwechat.accounts.models import Identity
 from djwechat.accounts.signals import identity_unlinked
@@ -52,10 +53,10 @@ def unlink_identity(user: Any, identity_id: Any, *, request: Any = None) -> Iden
     with transaction.atomic():
         locked = get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
         if locked is None:
-            raise NotFoundError("No such identity.")
+            raise NotFoundError(gettext("No such identity."))
         identity = Identity.objects.filter(user_id=user.pk, pk=pk).first()
         if identity is None:
-            raise NotFoundError("No such identity.")
+            raise NotFoundError(gettext("No such identity."))
         others = Identity.objects.filter(user_id=user.pk).exclude(pk=pk).exists()
         if not others and not locked.has_usable_password():
             raise LastLoginMethodError()
@@ -71,4 +72,4 @@ def _identity_pk(value: Any) -> int:
         return value
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
-    raise NotFoundError("No such identity.")
+    raise NotFoundError(gettext("No such identity."))

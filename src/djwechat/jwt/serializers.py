@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from djwechat._internal.openapi import schema_field
@@ -38,6 +39,8 @@ def user_payload(user: AbstractBaseUser) -> dict[str, Any]:
 class StrictCharField(serializers.CharField):
     """A ``CharField`` that refuses numbers and booleans instead of turning them into text."""
 
+    default_error_messages = {"invalid": _("Must be text, not a number or a boolean.")}
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
@@ -54,7 +57,7 @@ class PasswordLoginSerializer(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         login = attrs.get("username") or attrs.get("email")
         if not login:
-            raise serializers.ValidationError({"username": ["Give a username or an email address."]})
+            raise serializers.ValidationError({"username": [_("Give a username or an email address.")]})
         attrs["login"] = login
         return attrs
 

@@ -6,6 +6,7 @@ import re
 from typing import Any, Final, cast
 
 from django.contrib.auth import authenticate, get_backends, get_user_model
+from django.utils.translation import gettext
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -169,13 +170,13 @@ class SessionDetailView(_AuthenticatedView):
     def delete(self, request: Request, public_id: str) -> Response:
         user_id: Any = request.user.pk
         if not _PUBLIC_ID_RE.fullmatch(public_id):
-            raise NotFoundError("No such session.")  # never reaches the database with odd bytes
+            raise NotFoundError(gettext("No such session."))  # never reaches the database with odd bytes
         key = (
             JWTSession.objects.filter(user_id=user_id, public_id=public_id)
             .values_list("session_key", flat=True)
             .first()
         )
         if key is None:
-            raise NotFoundError("No such session.")
+            raise NotFoundError(gettext("No such session."))
         SessionStore(key).delete()
         return Response(status=204)

@@ -26,6 +26,7 @@ from typing import Any, Final, TypeVar
 from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
+from django.utils.translation import gettext
 
 from djwechat.client.cacheio import AsyncCacheIO, CacheIO
 from djwechat.conf import get_settings
@@ -162,9 +163,9 @@ class OneTimeStore:
         used_key = self.key(token) + ":used"
         if value is None:
             if await self._guard(lambda: self.io.get(used_key)) is not None:
-                raise LoginStateError(f"This {what} was already used.")
-            raise LoginStateError(f"This {what} is unknown or has expired.")
+                raise LoginStateError(gettext("This %(what)s was already used.") % {"what": what})
+            raise LoginStateError(gettext("This %(what)s is unknown or has expired.") % {"what": what})
         if not await self._guard(lambda: self.io.add(used_key, 1, timeout=max(1.0, seconds))):
-            raise LoginStateError(f"This {what} was already used.")
+            raise LoginStateError(gettext("This %(what)s was already used.") % {"what": what})
         await self._guard(lambda: self.io.delete(self.key(token)))
         return value

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
+from django.utils.translation import gettext
+
 from djwechat._internal.aescbc import b64decode_strict
 from djwechat.exceptions import BadRequestError, CryptoError
 
@@ -26,9 +28,9 @@ MAX_RAW_DATA: Final = 8 * 1024
 def code(value: Any, name: str = "code") -> str:
     """A WeChat code (``wx.login``, phone button); 400 when missing or not code-shaped."""
     if not isinstance(value, str) or not value:
-        raise BadRequestError(f"'{name}' is required and must be a string.")
+        raise BadRequestError(gettext("'%(name)s' is required and must be a string.") % {"name": name})
     if not _CODE_RE.match(value):
-        raise BadRequestError(f"'{name}' is not a WeChat code.")
+        raise BadRequestError(gettext("'%(name)s' is not a WeChat code.") % {"name": name})
     return value
 
 
@@ -37,9 +39,9 @@ def optional_str(value: Any, name: str, *, max_length: int) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise BadRequestError(f"'{name}' must be a string.")
+        raise BadRequestError(gettext("'%(name)s' must be a string.") % {"name": name})
     if len(value) > max_length:
-        raise BadRequestError(f"'{name}' is too long.")
+        raise BadRequestError(gettext("'%(name)s' is too long.") % {"name": name})
     return value
 
 
@@ -47,13 +49,13 @@ def encrypted_data(value: Any, name: str = "encrypted_data") -> str:
     """Base64 of whole AES blocks (16 bytes each), as ``encryptedData`` always is."""
     text = optional_str(value, name, max_length=MAX_ENCRYPTED_DATA)
     if text is None:
-        raise BadRequestError(f"'{name}' is required.")
+        raise BadRequestError(gettext("'%(name)s' is required.") % {"name": name})
     try:
         raw = b64decode_strict(text)
     except CryptoError:
-        raise BadRequestError(f"'{name}' is not valid base64.") from None
+        raise BadRequestError(gettext("'%(name)s' is not valid base64.") % {"name": name}) from None
     if not raw or len(raw) % 16:
-        raise BadRequestError(f"'{name}' is not AES-CBC ciphertext.")
+        raise BadRequestError(gettext("'%(name)s' is not AES-CBC ciphertext.") % {"name": name})
     return text
 
 
@@ -61,18 +63,18 @@ def iv(value: Any, name: str = "iv") -> str:
     """Base64 of 16 bytes, as ``iv`` always is."""
     text = optional_str(value, name, max_length=64)
     if text is None:
-        raise BadRequestError(f"'{name}' is required with encrypted_data.")
+        raise BadRequestError(gettext("'%(name)s' is required with encrypted_data.") % {"name": name})
     try:
         raw = b64decode_strict(text)
     except CryptoError:
-        raise BadRequestError(f"'{name}' is not valid base64.") from None
+        raise BadRequestError(gettext("'%(name)s' is not valid base64.") % {"name": name}) from None
     if len(raw) != 16:
-        raise BadRequestError(f"'{name}' must decode to 16 bytes.")
+        raise BadRequestError(gettext("'%(name)s' must decode to 16 bytes.") % {"name": name})
     return text
 
 
 def sha1_hex(value: Any, name: str = "signature") -> str:
     """40 hexadecimal digits (a SHA1 signature)."""
     if not isinstance(value, str) or not _HEX_RE.match(value):
-        raise BadRequestError(f"'{name}' must be a SHA1 hex digest.")
+        raise BadRequestError(gettext("'%(name)s' must be a SHA1 hex digest.") % {"name": name})
     return value

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from djwechat._internal.datacrypt import decrypt_data
@@ -116,7 +117,7 @@ def miniprogram_login(
         data = open_user_data(app, session.session_key, **user_data)
         if data.get("openId") not in (None, session.openid):
             raise SessionKeyError(
-                "The encrypted data belongs to another user; call wx.login and log in again."
+                gettext("The encrypted data belongs to another user; call wx.login and log in again.")
             )
         unionid = unionid or (data.get("unionId") if isinstance(data.get("unionId"), str) else None)
         response.update({key: value for key, value in data.items() if key != "watermark"})
@@ -151,7 +152,7 @@ def _user_data_inputs(encrypted_data: Any, iv: Any, raw_data: Any, signature: An
     if raw_data not in (None, "") or signature not in (None, ""):
         values["raw_data"] = inputs.optional_str(raw_data, "raw_data", max_length=inputs.MAX_RAW_DATA)
         if values["raw_data"] is None:
-            raise BadRequestError("'raw_data' is required with signature.")
+            raise BadRequestError(gettext("'raw_data' is required with signature."))
         values["signature"] = inputs.sha1_hex(signature)
     return values
 
@@ -182,9 +183,9 @@ def open_user_data(
         try:
             parsed = json.loads(raw_data)
         except ValueError:
-            raise BadRequestError("'raw_data' is not JSON.") from None
+            raise BadRequestError(gettext("'raw_data' is not JSON.")) from None
         if not isinstance(parsed, dict):
-            raise BadRequestError("'raw_data' is not a JSON object.")
+            raise BadRequestError(gettext("'raw_data' is not a JSON object."))
         data.update(parsed)
     if encrypted_data is not None and iv is not None:
         data.update(_decrypt(app, session_key, encrypted_data, iv))
@@ -247,7 +248,9 @@ def miniprogram_phone_number(
         openid = _openid(session, app, user)
         if openid is None:
             raise IdentityRequiredError(
-                "Log in with this Mini Program first: a phone code is only accepted from its WeChat user."
+                gettext(
+                    "Log in with this Mini Program first: a phone code is only accepted from its WeChat user."
+                )
             )
         try:
             info = get_client(alias).get_phone_number(phone_code, openid=openid)
@@ -256,26 +259,26 @@ def miniprogram_phone_number(
                 raise
             # WeChat checked the code against the caller's openid: it was issued to someone else.
             raise InvalidCodeError(
-                "The phone code was not issued to this user.", errcode=exc.errcode
+                gettext("The phone code was not issued to this user."), errcode=exc.errcode
             ) from None
         if not _is_phone_number(info):
-            raise UpstreamError("WeChat answered getuserphonenumber without a usable phone number.")
+            raise UpstreamError(gettext("WeChat answered getuserphonenumber without a usable phone number."))
     elif encrypted_data not in (None, "") or iv not in (None, ""):
         data_text, iv_text = inputs.encrypted_data(encrypted_data), inputs.iv(iv)
         session_key = session.get(SESSION_KEY) if session.get(SESSION_APP_ID) == app.app_id else None
         if not isinstance(session_key, str):
             raise SessionKeyError(
-                "This session has no Mini Program session_key; call wx.login and log in again."
+                gettext("This session has no Mini Program session_key; call wx.login and log in again.")
             )
         data = _decrypt(app, session_key, data_text, iv_text)
         try:
             info = PhoneInfo.from_json(data, api="getPhoneNumber encryptedData")
         except UpstreamError:
-            raise BadRequestError("The encrypted data holds no phone number.") from None
+            raise BadRequestError(gettext("The encrypted data holds no phone number.")) from None
         if not _is_phone_number(info):
-            raise BadRequestError("The encrypted data holds no phone number.")
+            raise BadRequestError(gettext("The encrypted data holds no phone number."))
     else:
-        raise BadRequestError("Send 'code', or 'encrypted_data' and 'iv'.")
+        raise BadRequestError(gettext("Send 'code', or 'encrypted_data' and 'iv'."))
     number = PhoneNumber(info.phone_number, info.pure_phone_number, info.country_code)
     _save_phone_number(user, app, session, number)
     return number

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from django.utils.translation import gettext
+
 from djwechat._internal.throttling import throttle_login
 from djwechat.client.concurrency import run_sync
 from djwechat.conf import get_settings
@@ -124,7 +126,7 @@ def exchange_login_code(login_code: Any) -> dict[str, Any]:
     :class:`~djwechat.exceptions.LoginStateError` for a malformed, unknown, expired or used one.
     """
     if login_code in (None, ""):
-        raise BadRequestError("'login_code' is required.")
+        raise BadRequestError(gettext("'login_code' is required."))
     token = parse_token(login_code, "login_code")
     taken = run_sync(
         OneTimeStore.blocking(_LOGIN_CODES).take(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 
 from djwechat._internal import clock
 from djwechat._internal.throttling import throttle_login, throttle_user
@@ -181,7 +182,7 @@ def complete_qr_login(request: Any, alias: str, *, code: Any, state: Any) -> Log
     tickets = OneTimeStore.blocking(_TICKETS)
     record = run_sync(tickets.get(ticket))
     if record is None or record.get("status") != "pending" or clock.now() >= record["expires_at"]:
-        raise LoginStateError("This QR login has expired; scan a new QR code.")
+        raise LoginStateError(gettext("This QR login has expired; scan a new QR code."))
     if wechat_code is None:
         _finish(tickets, ticket, record, "refused")
         return None
@@ -207,7 +208,7 @@ def _link_user(pk: Any) -> Any:
     """The user a link ticket was started by; refused when gone or disabled since."""
     user = get_user_model()._default_manager.filter(pk=pk).first()
     if user is None or not getattr(user, "is_active", True):
-        raise LoginRefusedError("This account may not link WeChat.")
+        raise LoginRefusedError(gettext("This account may not link WeChat."))
     return user
 
 
@@ -262,7 +263,7 @@ async def _poll(io: CacheIO, alias: str, ticket: Any, poll_secret: Any, wait: fl
     while True:
         record = await tickets.get(ticket)
         if record is None or record.get("app_id") != app.app_id:
-            raise LoginStateError("This QR login ticket is unknown or has expired.")
+            raise LoginStateError(gettext("This QR login ticket is unknown or has expired."))
         if not hmac.compare_digest(str(record.get("secret")), digest(secret)):
             raise PollSecretError()
         status: QRStatus = record["status"]

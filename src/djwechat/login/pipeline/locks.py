@@ -30,6 +30,7 @@ from typing import Final
 
 from django.core.cache import BaseCache, caches
 from django.db import transaction
+from django.utils.translation import gettext
 
 from djwechat._internal.backoff import Backoff
 from djwechat.accounts.models import Identity
@@ -129,6 +130,8 @@ def _acquire(cache: BaseCache, key: str, wait: float) -> str:
     while not cache.add(key, token, LOCK_TTL):
         pause = backoff.pause()
         if pause is None:
-            raise ThrottledError("Another login of this WeChat user is in progress; try again.", wait=1)
+            raise ThrottledError(
+                gettext("Another login of this WeChat user is in progress; try again."), wait=1
+            )
         time.sleep(pause)
     return token

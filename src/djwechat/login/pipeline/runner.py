@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from djwechat._internal.imports import import_hook
 from djwechat._internal.text import UNSTORABLE_CHARS
@@ -80,7 +81,7 @@ def run_pipeline(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> L
 def _storable_ids(ctx: LoginContext) -> LoginContext:
     """``ctx`` with ids a database can store: a bad openid is refused, a bad unionid dropped."""
     if not isinstance(ctx.openid, str) or UNSTORABLE_CHARS.search(ctx.openid):
-        raise LoginError("WeChat did not say who the user is.")
+        raise LoginError(gettext("WeChat did not say who the user is."))
     unionid = ctx.unionid
     if isinstance(unionid, str) and UNSTORABLE_CHARS.search(unionid):
         unionid = None  # not a unionid WeChat hands out: as if none was told
@@ -93,9 +94,9 @@ def _run_steps(ctx: LoginContext, steps: Sequence[Step]) -> None:
         if updates:
             ctx.apply(updates)
     if ctx.user is None or not isinstance(ctx.identity, Identity):
-        raise LoginError("The login pipeline ended without a user and an identity.")
+        raise LoginError(gettext("The login pipeline ended without a user and an identity."))
     if ctx.identity.user_id != ctx.user.pk:
-        raise LoginError("The login pipeline ended with an identity of another user.")
+        raise LoginError(gettext("The login pipeline ended with an identity of another user."))
     if ctx.link_to is not None and ctx.user.pk != ctx.link_to.pk:
         # Whatever the steps did, a link never hands the identity to someone else.
         raise IdentityTakenError()

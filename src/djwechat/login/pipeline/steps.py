@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 
 from djwechat.accounts.models import Identity, scrub_secrets
 from djwechat.exceptions import IdentityTakenError, LoginError, LoginRefusedError
@@ -46,7 +47,7 @@ def social_uid(ctx: LoginContext) -> StepResult:
     """
     openid = ctx.openid.strip() if isinstance(ctx.openid, str) else ""
     if not openid or len(openid) > _MAX_ID_LENGTH:
-        raise LoginError("WeChat did not say who the user is.")
+        raise LoginError(gettext("WeChat did not say who the user is."))
     unionid = ctx.unionid.strip() if isinstance(ctx.unionid, str) else ""
     if len(unionid) > _MAX_ID_LENGTH:
         unionid = ""
@@ -103,7 +104,7 @@ def login_allowed(ctx: LoginContext) -> StepResult:
     add rules of your own (``ctx.user`` is ``None`` for someone who would be a new user).
     """
     if ctx.user is not None and not getattr(ctx.user, "is_active", True):
-        raise LoginRefusedError("This account is disabled.")
+        raise LoginRefusedError(gettext("This account is disabled."))
     return None
 
 
@@ -135,7 +136,7 @@ def associate_identity(ctx: LoginContext) -> StepResult:
     if ctx.identity is not None:
         return None
     if ctx.user is None:
-        raise LoginError("No user to link the WeChat identity to.")
+        raise LoginError(gettext("No user to link the WeChat identity to."))
     identity = Identity(
         user=ctx.user,
         provider=ctx.provider_name,

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from djwechat.exceptions import BadRequestError, BodyTooLargeError
 
@@ -24,7 +25,7 @@ def read_json_object(request: HttpRequest, *, max_size: int = MAX_BODY_SIZE) -> 
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise BadRequestError("Content-Length is not a number.") from None
+        raise BadRequestError(gettext("Content-Length is not a number.")) from None
     if declared > max_size:
         raise BodyTooLargeError()
     try:
@@ -38,7 +39,7 @@ def read_json_object(request: HttpRequest, *, max_size: int = MAX_BODY_SIZE) -> 
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise BadRequestError("The body is not valid JSON.") from None
+        raise BadRequestError(gettext("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise BadRequestError("The body must be a JSON object.")
+        raise BadRequestError(gettext("The body must be a JSON object."))
     return data

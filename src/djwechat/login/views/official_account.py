@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -96,6 +97,6 @@ class ExchangeView(JSONAPIView):
     )
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
-            raise BadRequestError("The body must be a JSON object.")
+            raise BadRequestError(gettext("The body must be a JSON object."))
         tokens = exchange_login_code(request.data.get("login_code"))
         return Response(tokens)  # no-store, as every JSONAPIView answer

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from django.http import HttpResponse
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 from rest_framework.negotiation import BaseContentNegotiation
 
 from djwechat._internal.drf import JSONAPIView
@@ -47,10 +48,11 @@ def browser_headers(response: HttpResponse) -> HttpResponse:
 def login_page(title: str, message: str, *, status: int = 200, ok: bool = True) -> HttpResponse:
     """A page with a title and a sentence, every value escaped."""
     html = format_html(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<!doctype html><html lang='{}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>{}</title><style>{}</style></head>"
         "<body class='{}'><h1 id='login-result' data-status='{}'>{}</h1><p>{}</p></body></html>",
+        get_language() or "en",
         title,
         _STYLE,
         "ok" if ok else "error",
@@ -70,8 +72,8 @@ def error_page(exc: WeChatError) -> HttpResponse:
     message = exc.message
     if exc.status_code >= 500:
         logger.warning("%s answered %s: %s", type(exc).__name__, exc.status_code, exc.message)
-        message = exc.default_message
-    response = login_page("Login failed", message, status=exc.status_code, ok=False)
+        message = str(exc.default_message)
+    response = login_page(gettext("Login failed"), message, status=exc.status_code, ok=False)
     wait = exc.data.get("wait")
     if isinstance(wait, int | float):
         response["Retry-After"] = str(max(1, int(wait + 0.999)))

@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,7 +37,7 @@ APP = path_param("app", "The alias of a website app in `WECHAT['APPS']`.")
 def _body(request: Request) -> dict[str, Any]:
     data = request.data
     if not isinstance(data, dict):
-        raise BadRequestError("The body must be a JSON object.")
+        raise BadRequestError(gettext("The body must be a JSON object."))
     return data
 
 
@@ -48,9 +49,9 @@ def _wait(value: Any) -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise BadRequestError("'wait' must be a number of seconds.") from None
+        raise BadRequestError(gettext("'wait' must be a number of seconds.")) from None
     if not math.isfinite(seconds) or seconds < 0:
-        raise BadRequestError("'wait' must be a number of seconds.")
+        raise BadRequestError(gettext("'wait' must be a number of seconds."))
     return min(seconds, longest)
 
 
@@ -128,11 +129,18 @@ class QRCallbackView(PageView):
         params = request.query_params
         result = complete_qr_login(request, app, code=params.get("code"), state=params.get("state"))
         if result is None:
-            return login_page("Login refused", "You refused the login on your phone.", ok=False)
+            return login_page(
+                gettext("Login refused"), gettext("You refused the login on your phone."), ok=False
+            )
         if isinstance(result, LinkResult):
             name = getattr(result.user, "nickname", "") or result.user.get_username()
             return login_page(
-                "WeChat linked", f"Your WeChat account is now linked to {name}. You can close this window."
+                gettext("WeChat linked"),
+                gettext("Your WeChat account is now linked to %(name)s. You can close this window.")
+                % {"name": name},
             )
         name = getattr(result.user, "nickname", "") or result.user.get_username()
-        return login_page("Logged in", f"You are logged in as {name}. You can close this window.")
+        return login_page(
+            gettext("Logged in"),
+            gettext("You are logged in as %(name)s. You can close this window.") % {"name": name},
+        )
