@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import gettext
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,14 @@ pytestmark = pytest.mark.django_db
 
 LOCALE = Path(djwechat.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language() -> Iterator[None]:
+    # LocaleMiddleware leaves the request's language active in the thread; later tests in this
+    # worker run outside requests and expect LANGUAGE_CODE.
+    yield
+    translation.deactivate()
 
 
 def _po_entries(text: str) -> dict[str, str]:
