@@ -17,7 +17,7 @@ from django.test import override_settings
 
 import jwt
 from djwechat.exceptions import ExpiredTokenError, InvalidTokenError
-from djwechat.jwt import tokens
+from djwechat.jwt import session_tokens as tokens
 from tests.jwt.conftest import API, error_code
 from tests.jwt.conftest import assert_refused as refused
 

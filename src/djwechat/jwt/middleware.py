@@ -21,8 +21,8 @@ from django.http import HttpRequest, HttpResponse
 from djwechat._internal.responses import error_response
 from djwechat.conf import get_settings
 from djwechat.exceptions import AuthError
-from djwechat.jwt.auth import authenticate_request
-from djwechat.jwt.backends import SessionStore
+from djwechat.jwt.request_auth import authenticate_request
+from djwechat.jwt.session_store import SessionStore
 
 
 class JWTSessionMiddleware:

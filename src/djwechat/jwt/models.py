@@ -58,7 +58,7 @@ class JWTSession(AbstractBaseSession):
     """A Django session whose key (``sid``) travels inside signed tokens instead of a cookie.
 
     ``session_key``, ``session_data`` and ``expire_date`` come from Django's
-    ``AbstractBaseSession``, so :class:`djwechat.jwt.backends.SessionStore` behaves like any
+    ``AbstractBaseSession``, so :class:`djwechat.jwt.session_store.SessionStore` behaves like any
     database session engine.  The extra columns describe the device and drive refresh-token
     rotation: ``refresh_id`` is the ``jti`` of the only refresh token that may be used next;
     ``previous_refresh_id`` and ``rotated_at`` let the token it replaced be accepted again for
@@ -98,6 +98,6 @@ class JWTSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> Any:
-        from djwechat.jwt.backends import SessionStore
+        from djwechat.jwt.session_store import SessionStore
 
         return SessionStore

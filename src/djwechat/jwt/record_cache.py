@@ -30,15 +30,16 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django.core.cache import BaseCache, caches
-from django.db import router, transaction
+from django.db import transaction
 
+from djwechat._internal import clock
 from djwechat._internal.cachekeys import keyed_digest
 from djwechat.conf import get_settings, on_settings_reset
-from djwechat.jwt.models import JWTSession
 
 CACHE_KEY_PREFIX: Final = "djwechat.jwt.session:"
 #: Generation tokens: ``GENERATION_PREFIX + cache_name(session_key)``.
@@ -92,21 +93,34 @@ def clear_local_cache() -> None:
         _local.clear()
 
 
-def local_epoch() -> int:
-    """The process's purge counter; pass it to :func:`write_local` (read it before anything else)."""
-    return _local_epoch
+def load(session_key: str, loader: Callable[[str], SessionRecord | None]) -> SessionRecord | None:
+    """The live record of ``session_key``: from this process, the shared cache, or ``loader``.
+
+    ``loader(session_key)`` reads the row from the database (``None``: no live session); what
+    it returns is cached only if no purge ran while it read (see the module docstring for
+    the ordering this function owns).  A cache outage reads as a miss: sessions are then
+    served from the database alone.
+    """
+    epoch = _local_epoch  # before any read: a purge from now on wins
+    now = clock.now()
+    local_seconds = get_settings().jwt.session_cache_seconds
+    if local_seconds:
+        hit = _local.get(session_key)
+        if hit is not None and hit[0] > now and hit[1].expires > now:
+            return hit[1]
+    record, generation = _read_shared(session_key, now)
+    if record is None:
+        # Reserved before the row is read: a purge after this point retires what we cache.
+        generation = _reserve_generation(session_key, generation)
+        record = loader(session_key)
+        if record is not None and generation is not None:
+            _write_shared(record, generation, now)
+    if record is not None and local_seconds:
+        _write_local(record, now + local_seconds, epoch)
+    return record
 
 
-def read_local(session_key: str, now: float) -> SessionRecord | None:
-    """The record this process remembers for ``session_key``, if still fresh and unexpired."""
-    hit = _local.get(session_key)
-    if hit is not None and hit[0] > now and hit[1].expires > now:
-        return hit[1]
-    return None
-
-
-def write_local(record: SessionRecord, until: float, epoch: int) -> None:
-    """Remember ``record`` in this process until ``until``, unless a purge ran since ``epoch``."""
+def _write_local(record: SessionRecord, until: float, epoch: int) -> None:
     with _local_lock:
         if _local_epoch != epoch:
             return
@@ -115,11 +129,8 @@ def write_local(record: SessionRecord, until: float, epoch: int) -> None:
         _local[record.session_key] = (until, record)
 
 
-def read_shared(session_key: str, now: float) -> tuple[SessionRecord | None, str | None]:
-    """The shared cache's record for ``session_key`` (if valid) and the current generation.
-
-    A cache outage reads as a miss: sessions are then served from the database alone.
-    """
+def _read_shared(session_key: str, now: float) -> tuple[SessionRecord | None, str | None]:
+    """The shared cache's record for ``session_key`` (if valid) and the current generation."""
     name = cache_name(session_key)
     records, generations = CACHE_KEY_PREFIX + name, GENERATION_PREFIX + name
     try:
@@ -135,12 +146,11 @@ def read_shared(session_key: str, now: float) -> tuple[SessionRecord | None, str
     return (record if record.expires > now else None), generation
 
 
-def reserve_generation(session_key: str, generation: str | None) -> str | None:
+def _reserve_generation(session_key: str, generation: str | None) -> str | None:
     """The generation under which a record read from the database *now* may be cached.
 
-    Call it before reading the row, with the generation :func:`read_shared` returned.  When
-    there is none yet, one is created (``cache.add``: if another request wins, this one does not
-    cache).  ``None`` means "do not cache".
+    When there is none yet, one is created (``cache.add``: if another request wins, this one
+    does not cache).  ``None`` means "do not cache".
     """
     if generation is not None:
         return generation
@@ -152,8 +162,7 @@ def reserve_generation(session_key: str, generation: str | None) -> str | None:
     return fresh if added else None
 
 
-def write_shared(record: SessionRecord, generation: str, now: float) -> None:
-    """Cache ``record`` (read after ``generation`` was reserved) until the session expires."""
+def _write_shared(record: SessionRecord, generation: str, now: float) -> None:
     timeout = int(record.expires - now)
     if timeout <= 0:
         return
@@ -172,13 +181,14 @@ def write_shared(record: SessionRecord, generation: str, now: float) -> None:
         )
 
 
-def purge(session_key: str) -> None:
+def purge(session_key: str, using: str) -> None:
     """Invalidate every cached copy of a session that changed or was deleted.
 
     The shared cache gets a new generation (so records read before now are ignored wherever
     they are written) and loses the record; this process forgets its copy and turns away
-    copies being read.  Inside a transaction it runs again at commit (see the module
-    docstring); that second run never raises.  Raises when the shared cache is unreachable.
+    copies being read.  Inside a transaction on the database ``using`` (the alias the
+    session row lives on) it runs again at commit (see the module docstring); that second run
+    never raises.  Raises when the shared cache is unreachable.
     """
 
     def drop() -> None:
@@ -192,6 +202,5 @@ def purge(session_key: str) -> None:
         cache.delete(CACHE_KEY_PREFIX + name)
 
     drop()
-    using = router.db_for_write(JWTSession)
     if transaction.get_connection(using).in_atomic_block:
         transaction.on_commit(drop, using=using, robust=True)
