@@ -31,10 +31,15 @@ from django.views.decorators.debug import sensitive_variables
 from djwechat._internal import clock
 from djwechat.conf import get_settings
 from djwechat.jwt import record_cache
-from djwechat.jwt.models import JWTSession
+from djwechat.jwt.models import JWTSession, RevocationCount
 from djwechat.jwt.record_cache import SessionRecord, purge
 
 __all__ = ["SessionRecord", "SessionStore"]
+
+
+def _committed_revocations() -> int:
+    # The primary's count: a lagging read replica could hide the revocations being checked for.
+    return RevocationCount.current(router.db_for_write(JWTSession))
 
 
 class SessionStore(DBStore):
@@ -79,7 +84,7 @@ class SessionStore(DBStore):
     @classmethod
     def load_live(cls, session_key: str) -> SessionRecord | None:
         """The live record of ``session_key`` (see :meth:`load_record`) without building a store."""
-        return record_cache.load(session_key, cls._db_record)
+        return record_cache.load(session_key, cls._db_record, _committed_revocations)
 
     @property
     def record(self) -> SessionRecord | None:

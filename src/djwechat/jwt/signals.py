@@ -25,13 +25,17 @@ from typing import Any
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from djwechat.jwt.models import JWTSession
+from djwechat.jwt.models import JWTSession, RevocationCount
 from djwechat.jwt.record_cache import purge
 
 
 def session_deleted(sender: Any, instance: JWTSession, using: str, **kwargs: Any) -> None:
-    """Purge the cached record of a deleted session (the one place a removal is purged)."""
-    purge(instance.session_key, using)
+    """Purge the cached record of a deleted session (the one place a removal is purged).
+
+    The database's revocation count goes up in the same transaction and the cache's copy with
+    it (see :mod:`djwechat.jwt.record_cache`).
+    """
+    purge(instance.session_key, using, revoked=RevocationCount.bump(using))
 
 
 #: Set on a user instance between ``pre_save`` and ``post_save`` when its password changed.
