@@ -29,6 +29,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from djwechat._internal.responses import WWW_AUTHENTICATE
 from djwechat.exceptions import AuthError
 from djwechat.jwt.request_auth import RequestAuthenticator
 
@@ -75,4 +76,4 @@ class JWTAuthentication(RequestAuthenticator, BaseAuthentication):
         return user, http_request.jwt_session  # type: ignore[attr-defined]
 
     def authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="api"'
+        return WWW_AUTHENTICATE
