@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -18,7 +19,6 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 import djwechat.jwt
-import jwt
 from djwechat.jwt import record_cache
 from djwechat.jwt.models import JWTSession
 from tests.jwt.conftest import API, error_code

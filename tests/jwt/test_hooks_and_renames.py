@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from djwechat._internal.deprecation import RemovedInDjwechat02Warning
+from djwechat.deprecation import RemovedInDjwechat02Warning
 from tests.jwt.conftest import API
 
 pytestmark = [pytest.mark.urls("tests.jwt.views"), pytest.mark.django_db]
