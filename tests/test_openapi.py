@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.settings import patched_settings
+
 from example import settings as example_settings
 
 ROOT = Path(__file__).resolve().parents[1]

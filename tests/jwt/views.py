@@ -10,8 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from djwechat.exceptions import InvalidTokenError
 from djwechat.jwt.authentication import JWTAuthentication
 from djwechat.jwt.decorators import login_required
+from djwechat.jwt.request_auth import VerifiedToken
 
 
 def whoami(request: HttpRequest) -> JsonResponse:
@@ -56,6 +58,32 @@ class DRFView(APIView):
         return Response({"username": request.user.get_username(), "sid": request.auth.session_key})
 
 
+class CookieJWTAuthentication(JWTAuthentication):
+    """A project's subclass: the access token travels in a cookie (the ``get_header`` hook)."""
+
+    def get_header(self, request: HttpRequest) -> str | None:
+        token = request.COOKIES.get("access")
+        return f"Bearer {token}" if token else None
+
+
+class StaffOnlyJWTAuthentication(JWTAuthentication):
+    """A project's subclass adding a check to a verified token (the ``get_validated_token`` hook)."""
+
+    def get_validated_token(self, raw_token: str) -> VerifiedToken:
+        verified = super().get_validated_token(raw_token)
+        if verified.claims.get("staff") is not True:
+            raise InvalidTokenError("Staff tokens only.")
+        return verified
+
+
+class CookieDRFView(DRFView):
+    authentication_classes = (CookieJWTAuthentication,)
+
+
+class StaffDRFView(DRFView):
+    authentication_classes = (StaffOnlyJWTAuthentication,)
+
+
 urlpatterns = [
     path("auth/", include("djwechat.jwt.urls")),
     path("t/whoami/", whoami),
@@ -63,4 +91,6 @@ urlpatterns = [
     path("t/counter/", counter),
     path("t/public/", public),
     path("t/drf/", DRFView.as_view()),
+    path("t/drf-cookie/", CookieDRFView.as_view()),
+    path("t/drf-staff/", StaffDRFView.as_view()),
 ]

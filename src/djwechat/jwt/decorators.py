@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from djwechat._internal.responses import error_response, no_store
 from djwechat.exceptions import AuthError, WeChatError
-from djwechat.jwt.auth import authenticate_request
+from djwechat.jwt.request_auth import authenticate_request
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 

@@ -12,7 +12,6 @@ Requests without a token (or with a refused one) get ``jwt_user = None`` and an 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 from django.contrib.sessions.backends.base import UpdateError
@@ -20,9 +19,9 @@ from django.http import HttpRequest, HttpResponse
 
 from djwechat._internal.responses import error_response
 from djwechat.conf import get_settings
-from djwechat.exceptions import AuthError
-from djwechat.jwt.auth import authenticate_request
-from djwechat.jwt.backends import SessionStore
+from djwechat.exceptions import AuthError, SharedStateError
+from djwechat.jwt.request_auth import authenticate_request
+from djwechat.jwt.session_store import SessionStore
 
 
 class JWTSessionMiddleware:
@@ -54,8 +53,12 @@ class JWTSessionMiddleware:
         if session is not None and session.session_key:
             if session.accessed and session.modified:
                 # UpdateError: the session ended during the request; do not bring it back.
-                with contextlib.suppress(UpdateError):
+                try:
                     session.save()
+                except UpdateError:
+                    pass
+                except SharedStateError as exc:
+                    return error_response(exc)  # not saved: the cache could not be told
             else:
                 session.touch(conf.last_seen_interval)
         return response

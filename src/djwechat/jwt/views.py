@@ -17,7 +17,6 @@ from djwechat._internal.throttling import throttle_login
 from djwechat.exceptions import InvalidCredentialsError, NotFoundError
 from djwechat.jwt import sessions
 from djwechat.jwt.authentication import JWTAuthentication
-from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.serializers import (
     LogoutSerializer,
@@ -28,6 +27,7 @@ from djwechat.jwt.serializers import (
     UserSerializer,
     user_payload,
 )
+from djwechat.jwt.session_store import SessionStore
 
 _TAGS = ("sessions",)
 

@@ -20,8 +20,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext
 
+from djwechat._internal.concurrency import run_sync
 from djwechat._internal.throttling import throttle_login
-from djwechat.client.concurrency import run_sync
 from djwechat.conf import get_settings
 from djwechat.exceptions import BadRequestError, LoginRefusedError, WeChatError
 from djwechat.login.flows import inputs

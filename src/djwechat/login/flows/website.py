@@ -29,10 +29,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 
 from djwechat._internal import clock
+from djwechat._internal.cacheio import CacheIO
+from djwechat._internal.concurrency import run_sync
 from djwechat._internal.throttling import throttle_login, throttle_user
 from djwechat.accounts.linking import identity_payload
-from djwechat.client.cacheio import CacheIO
-from djwechat.client.concurrency import run_sync
 from djwechat.conf import get_settings
 from djwechat.exceptions import LoginRefusedError, LoginStateError, PollSecretError, WeChatError
 from djwechat.login.flows import inputs
