@@ -17,8 +17,8 @@ from typing import Any
 from django.db import transaction
 
 from djwechat.conf import AppSettings, get_settings
-from djwechat.login.pipeline import LoginContext, run_pipeline
-from djwechat.login.pipeline.locks import first_login_lock
+from djwechat.login.pipeline import LoginContext
+from djwechat.login.pipeline.runner import login_lock, run_steps
 from djwechat.login.providers import get_provider
 
 __all__ = ["link_context", "link_identity"]
@@ -62,5 +62,5 @@ def link_context(user: Any, ctx: LoginContext) -> LoginContext:
     ctx = dataclasses.replace(ctx, user=user, link_to=user)
     # The same lock and transaction as a login: a concurrent first login (or link) of the same
     # person waits, and then finds this one's identity.
-    with first_login_lock(ctx.app.app_id, ctx.openid, ctx.unionid), transaction.atomic():
-        return run_pipeline(ctx)
+    with login_lock(ctx) as checked, transaction.atomic():
+        return run_steps(checked)
