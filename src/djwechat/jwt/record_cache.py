@@ -48,6 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from asgiref.sync import sync_to_async
 from django.core.cache import BaseCache, caches
 from django.db import transaction
 
@@ -134,10 +135,8 @@ def load(
     epoch = _local_epoch  # before any read: a purge from now on wins
     now = clock.now()
     local_seconds = get_settings().jwt.session_cache_seconds
-    if local_seconds:
-        hit = _local.get(session_key)
-        if hit is not None and hit[0] > now and hit[1].expires > now:
-            return hit[1]
+    if local_seconds and (hit := _read_local(session_key, now)) is not None:
+        return hit
     record, generation, trust = _read_shared(session_key, now, revocations)
     if record is None:
         # Reserved before the row is read: a purge after this point retires what we cache.
@@ -148,6 +147,26 @@ def load(
     if record is not None and local_seconds:
         _write_local(record, now + local_seconds, epoch)
     return record
+
+
+async def aload(
+    session_key: str,
+    loader: Callable[[str], SessionRecord | None],
+    revocations: Callable[[], int],
+) -> SessionRecord | None:
+    """:func:`load` for async code: a hit in this process's memory is answered in the event loop;
+    anything else (the shared cache, then perhaps the database) runs in one ``sync_to_async`` hop.
+    """
+    if get_settings().jwt.session_cache_seconds and (hit := _read_local(session_key, clock.now())):
+        return hit
+    return await sync_to_async(load)(session_key, loader, revocations)
+
+
+def _read_local(session_key: str, now: float) -> SessionRecord | None:
+    hit = _local.get(session_key)
+    if hit is not None and hit[0] > now and hit[1].expires > now:
+        return hit[1]
+    return None
 
 
 def _write_local(record: SessionRecord, until: float, epoch: int) -> None:

@@ -13,12 +13,14 @@ the user row is only read if the view touches another attribute of the user.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 
 from djwechat._internal.debug import protect_error_pages
 from djwechat._internal.imports import import_hook
@@ -54,6 +56,12 @@ class LazyUser(SimpleLazyObject):  # type: ignore[type-arg]
             return user  # type: ignore[no-any-return]
 
         super().__init__(load)
+
+    def load(self) -> AbstractBaseUser:
+        """The user itself, read from the database on the first call (see the class docstring)."""
+        if self._wrapped is empty:
+            self._setup()
+        return self._wrapped  # type: ignore[no-any-return]
 
     @property
     def pk(self) -> Any:
@@ -130,6 +138,21 @@ class RequestAuthenticator:
         """Hook: the user of a verified token (by default a :class:`LazyUser`, no query)."""
         return LazyUser(validated_token.record.user_id, validated_token.claims)
 
+    async def aget_validated_token(self, raw_token: str) -> VerifiedToken:
+        """:meth:`get_validated_token` for async code.
+
+        The default verifies in the event loop and looks the session up with
+        :meth:`SessionStore.aload_live` (no thread hop when this process remembers it); an
+        overridden :meth:`get_validated_token` runs in one ``sync_to_async`` hop.
+        """
+        if type(self).get_validated_token is not RequestAuthenticator.get_validated_token:
+            return await sync_to_async(self.get_validated_token)(raw_token)
+        claims = session_tokens.decode(raw_token, "access")
+        record = await SessionStore.aload_live(claims["sid"])
+        if record is None:
+            raise SessionRevokedError()
+        return VerifiedToken(raw_token, claims, record)
+
     def authenticate_request(self, request: HttpRequest, *, again: bool = False) -> HttpRequest:
         """Set ``jwt_user``, ``jwt_session`` and ``jwt_error`` on ``request`` and return it.
 
@@ -137,24 +160,58 @@ class RequestAuthenticator:
         """
         if not again and request.__dict__.get(_STATE_ATTR):
             return request
+        try:
+            token = self._raw_token_of(request)
+            verified = None if token is None else self.get_validated_token(token)
+        except AuthError as exc:
+            return self._settle(request, None, exc)
+        return self._settle(request, verified, None)
+
+    async def aauthenticate_request(self, request: HttpRequest) -> HttpRequest:
+        """:meth:`authenticate_request` for async code (the middleware's and decorator's async path)."""
+        if request.__dict__.get(_STATE_ATTR):
+            return request
+        try:
+            token = self._raw_token_of(request)
+            verified = None if token is None else await self.aget_validated_token(token)
+        except AuthError as exc:
+            return self._settle(request, None, exc)
+        return self._settle(request, verified, None)
+
+    def _raw_token_of(self, request: HttpRequest) -> str | None:
         protect_error_pages(request)  # the session may hold a WeChat session_key
+        header = self.get_header(request)
+        return None if header is None else self.get_raw_token(header)
+
+    def _settle(
+        self, request: HttpRequest, verified: VerifiedToken | None, error: AuthError | None
+    ) -> HttpRequest:
         user: Any = None
         session: SessionStore | None = None
-        error: AuthError | None = None
-        try:
-            header = self.get_header(request)
-            token = None if header is None else self.get_raw_token(header)
-            if token is not None:
-                verified = self.get_validated_token(token)
+        if verified is not None:
+            try:
                 user = self.get_user(verified)
                 session = SessionStore.from_record(verified.record)
-        except AuthError as exc:
-            error = exc
+            except AuthError as exc:
+                error = exc
         request.jwt_user = user  # type: ignore[attr-defined]
         request.jwt_session = SessionStore() if session is None else session  # type: ignore[attr-defined]
         request.jwt_error = error  # type: ignore[attr-defined]
+        request.ajwt_user = functools.partial(_ajwt_user, request)  # type: ignore[attr-defined]
         request.__dict__[_STATE_ATTR] = True
         return request
+
+
+async def _ajwt_user(request: HttpRequest) -> Any:
+    """``await request.ajwt_user()``: the token's user, loaded (or ``None``), like ``request.auser()``.
+
+    Loading runs in one ``sync_to_async`` hop; a user who is gone or inactive raises
+    :class:`SessionRevokedError` (and ends the user's sessions), as ``request.jwt_user`` does.
+    """
+    user = request.jwt_user  # type: ignore[attr-defined]
+    if not isinstance(user, LazyUser):
+        return user
+    return await sync_to_async(user.load)()
 
 
 _default = RequestAuthenticator()
@@ -175,3 +232,8 @@ def verify_access_token(token: str) -> tuple[dict[str, Any], SessionRecord]:
 def authenticate_request(request: HttpRequest) -> HttpRequest:
     """Set ``jwt_user``, ``jwt_session`` and ``jwt_error`` on ``request`` (once) and return it."""
     return _default.authenticate_request(request)
+
+
+async def aauthenticate_request(request: HttpRequest) -> HttpRequest:
+    """:func:`authenticate_request` for async code."""
+    return await _default.aauthenticate_request(request)

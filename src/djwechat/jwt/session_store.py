@@ -86,6 +86,11 @@ class SessionStore(DBStore):
         """The live record of ``session_key`` (see :meth:`load_record`) without building a store."""
         return record_cache.load(session_key, cls._db_record, _committed_revocations)
 
+    @classmethod
+    async def aload_live(cls, session_key: str) -> SessionRecord | None:
+        """:meth:`load_live` for async code (see :func:`~djwechat.jwt.record_cache.aload`)."""
+        return await record_cache.aload(session_key, cls._db_record, _committed_revocations)
+
     @property
     def record(self) -> SessionRecord | None:
         """The record this store was loaded from, if any."""
@@ -199,6 +204,11 @@ class SessionStore(DBStore):
         """Not supported: the key is inside tokens the client holds; rotate refresh tokens instead."""
         raise NotImplementedError("A JWT session keeps its key; log in again for a new session.")
 
+    def touch_due(self, interval: int) -> bool:
+        """Whether :meth:`touch` may write: the loaded record is older than ``interval`` seconds."""
+        record = self._record
+        return record is not None and clock.now() - record.last_seen >= interval
+
     def touch(self, interval: int) -> bool:
         """Record "last seen: now" when the loaded record is older than ``interval`` seconds.
 
@@ -207,8 +217,9 @@ class SessionStore(DBStore):
         """
         record = self._record
         now = clock.now()
-        if record is None or now - record.last_seen < interval:
+        if not self.touch_due(interval):
             return False
+        assert record is not None
         cache = record_cache.shared_cache()
         try:
             if not cache.add(

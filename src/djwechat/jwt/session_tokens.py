@@ -126,8 +126,24 @@ def make_refresh_token(identity: dict[str, Any], *, session_key: str, refresh_id
     return encode(claims)
 
 
+#: Upper bound of the per-process cache of verified tokens (entries); it is emptied when full.
+VERIFIED_CACHE_SIZE: Final = 10_000
+#: ``token -> (exp, typ, claims)`` of access tokens this process verified (see :func:`decode`).
+_verified: dict[str, tuple[float, str, dict[str, Any]]] = {}
+
+
+@on_settings_reset
+def _forget_verified() -> None:
+    _verified.clear()
+
+
 def decode(token: str, expected: TokenType) -> dict[str, Any]:
-    """Verify ``token`` and return its claims.
+    """Verify ``token`` and return its claims (a fresh dict, the caller's to change).
+
+    A token this process verified before is not verified again: the signature, the claims and
+    ``iat``/``nbf`` cannot have changed, so only its expiry is checked (a settings change,
+    such as a key rotation, forgets every verified token).  Whether its session still lives
+    is not a property of the token and is checked on every request elsewhere.
 
     Raises :class:`ExpiredTokenError` for a well-signed token past ``exp`` and
     :class:`InvalidTokenError` for everything else: bad encoding, another algorithm, a signature
@@ -135,8 +151,25 @@ def decode(token: str, expected: TokenType) -> dict[str, Any]:
     (beyond ``JWT.LEEWAY``), the wrong ``iss``/``aud``, or the other token type.
     """
     conf = get_settings().jwt
+    hit = _verified.get(token) if isinstance(token, str) else None
+    if hit is not None:
+        exp, typ, known = hit
+        if typ != expected:
+            _check_claims(known, expected)  # raises, with the same message as a first decode
+        if exp <= clock.now() - conf.leeway.total_seconds():
+            raise ExpiredTokenError()
+        return dict(known)
     if not isinstance(token, str) or not token or len(token) > conf.max_header_length:
         raise InvalidTokenError()
+    claims = _verify(token, expected, conf)
+    if expected == "access":  # presented on every request; a refresh token once per rotation
+        if len(_verified) >= VERIFIED_CACHE_SIZE:
+            _verified.clear()
+        _verified[token] = (float(claims["exp"]), expected, dict(claims))
+    return claims
+
+
+def _verify(token: str, expected: TokenType, conf: JWTSettings) -> dict[str, Any]:
     keys = _keys()
     required = list(REQUIRED_CLAIMS)
     if conf.issuer:
