@@ -78,3 +78,23 @@ def test_drf_handler_shapes_validation_errors_and_leaves_bugs_alone() -> None:
     assert response.data["error"]["code"] == "invalid_input"
     assert "code" in response.data["error"]["fields"]
     assert exception_handler(ZeroDivisionError(), {}) is None
+
+
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_a_database_that_cannot_be_reached_is_a_json_503(error: str) -> None:
+    from django import db
+
+    from djwechat._internal.drf import exception_handler
+    from djwechat._internal.responses import json_errors
+
+    def view(request: object) -> object:
+        raise getattr(db, error)("server closed the connection unexpectedly")
+
+    from django.test import RequestFactory
+
+    plain = json_errors(view)(RequestFactory().get("/"))  # type: ignore[arg-type]
+    assert plain.status_code == 503
+    assert json.loads(plain.content)["error"]["code"] == "database_unavailable"
+    drf = exception_handler(getattr(db, error)("gone"), {})
+    assert drf is not None
+    assert (drf.status_code, drf.data["error"]["code"]) == (503, "database_unavailable")

@@ -22,7 +22,7 @@ from djwechat.jwt.models import JWTSession
 from djwechat.testing import SimulatorControl, SimUser
 from tests.login.browser_flows import start_qr
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.faults, pytest.mark.django_db]
 
 User = get_user_model()
 TIMEOUT = 0.5

@@ -11,11 +11,12 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 
 from djwechat._internal.debug import protect_error_pages
-from djwechat.exceptions import ThrottledError, WeChatError
+from djwechat.exceptions import DatabaseUnavailableError, ThrottledError, WeChatError
 
 logger = logging.getLogger("djwechat")
 
@@ -48,6 +49,19 @@ def error_response(exc: WeChatError) -> JsonResponse:
     return response
 
 
+#: What Django raises when the database cannot be reached (a restart, a failover, a dropped link).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable(exc: Exception) -> DatabaseUnavailableError:
+    """The 503 for one of :data:`DATABASE_DOWN`.
+
+    The failed statement's atomic blocks are rolled back (login writes run in one transaction),
+    so the request changed nothing and may be sent again.
+    """
+    return DatabaseUnavailableError(f"The database is not available right now ({type(exc).__name__}).")
+
+
 def json_errors(view: ViewFunc) -> ViewFunc:
     """Decorate a plain Django view so that any :class:`WeChatError` becomes a JSON error answer.
 
@@ -64,5 +78,7 @@ def json_errors(view: ViewFunc) -> ViewFunc:
             return no_store(view(request, *args, **kwargs))
         except WeChatError as exc:
             return no_store(error_response(exc))
+        except DATABASE_DOWN as exc:
+            return no_store(error_response(database_unavailable(exc)))
 
     return cast(ViewFunc, wrapper)

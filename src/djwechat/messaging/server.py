@@ -44,6 +44,7 @@ from djwechat.exceptions import (
     CryptoError,
     InvalidSignatureError,
     ProtocolError,
+    SharedStateError,
     TimestampError,
     WeChatError,
     XMLForbiddenError,
@@ -192,7 +193,13 @@ class MessageServer:
         return timestamp, nonce
 
     def _bind(self, timestamp: str, nonce: str, use: str) -> None:
-        if not self.ledger.bind_nonce(timestamp, nonce, use):
+        # The first cache command of every push: a cache outage answers 503 here, so that WeChat
+        # pushes again later, instead of the catch-all's "success", which would drop the message.
+        try:
+            bound = self.ledger.bind_nonce(timestamp, nonce, use)
+        except Exception as exc:  # the cache backend's own errors (redis.ConnectionError, DatabaseError …)
+            raise SharedStateError(f"The message cache failed: {type(exc).__name__}") from exc
+        if not bound:
             raise InvalidSignatureError("This signature was already used for another request.")
 
     def _check_timestamp(self, timestamp: str) -> None:
