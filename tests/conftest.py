@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+pytest_plugins = ("tests.secret_logs",)
+
 
 def _using_server_db() -> bool:
     return "sqlite" not in settings.DATABASES["default"]["ENGINE"]

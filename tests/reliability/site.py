@@ -52,6 +52,13 @@ def manage(env: dict[str, str], *args: str) -> None:
     )
 
 
+def _no_control_socket() -> list[str]:
+    # gunicorn 27 opens a control socket at one fixed path per user: a second master would fight over it.
+    from importlib.metadata import version
+
+    return ["--no-control-socket"] if int(version("gunicorn").split(".")[0]) >= 27 else []
+
+
 class Gunicorn:
     """``gunicorn example.wsgi`` with threaded workers on ``port``."""
 
@@ -64,7 +71,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [binary, "example.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
              "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60",
-             "--graceful-timeout", "5"],
+             "--graceful-timeout", "5", *_no_control_socket()],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -78,6 +85,11 @@ class Gunicorn:
                 return
             except httpx.HTTPError:
                 time.sleep(0.1)
+
+    def worker_pids(self) -> list[int]:
+        """The master's worker processes."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
     def stop(self) -> str:
         """Stop the server; returns what it wrote to stderr."""
