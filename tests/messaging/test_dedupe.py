@@ -113,3 +113,58 @@ def test_ledger_wait_times_out_on_a_pending_push(transactional_db) -> None:
     ledger.record("p1", "<xml/>")
     assert ledger.wait("p1", 0.05) == "<xml/>"
     assert ledger.wait("never-claimed", 0.05) is None
+
+
+def test_a_claim_is_a_lease_that_ends_without_an_answer(transactional_db) -> None:
+    ledger = DeliveryLedger(cache, prefix="test-lease", ttl=30, lease=0.2)
+    assert ledger.claim("p2")
+    assert not ledger.claim("p2")
+    time.sleep(0.3)
+    assert ledger.wait("p2", 0.05) is None  # no key: the owner's lease ran out
+    assert ledger.claim("p2")
+    ledger.record("p2", "<xml/>")  # an answer is kept for the whole TTL
+    time.sleep(0.3)
+    assert not ledger.claim("p2")
+    assert ledger.wait("p2", 0.05) == "<xml/>"
+
+
+@pytest.fixture
+def redis_commands(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The Redis commands this thread sends (a script is one ``EVALSHA``)."""
+    import redis.client
+
+    sent: list[object] = []
+    original = redis.client.Redis.execute_command
+
+    def counting(self: redis.client.Redis, *args: object, **kwargs: object) -> object:
+        sent.append(args[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Redis, "execute_command", counting)
+    return sent
+
+
+@pytest.mark.redis
+def test_on_redis_binding_and_claiming_take_one_round_trip(transactional_db, redis_commands) -> None:
+    ledger = DeliveryLedger(cache, prefix=f"test-admit-{time.monotonic_ns()}", ttl=30, lease=2.0)
+    ledger.admit("1700000000", "n1", "raw:a", "a")  # loads the script once
+    redis_commands.clear()
+    admitted = ledger.admit("1700000000", "n2", "raw:b", "b")
+    assert (admitted.bound, admitted.claimed, admitted.stored) == (True, True, None)
+    assert redis_commands == ["EVALSHA"]
+    lease_ms = cache.pttl(ledger.key("b"))
+    assert 0 < lease_ms <= 2000
+    # The same signed pair with another use is a reused signature: nothing is claimed.
+    refused = ledger.admit("1700000000", "n2", "raw:c", "c")
+    assert not refused.bound
+    assert ledger.claim("c")
+    # A retry of an answered push brings the answer back in the same round trip.
+    ledger.record("b", "<xml>b</xml>")
+    redis_commands.clear()
+    retry = ledger.admit("1700000000", "n3", "raw:b", "b")
+    assert (retry.bound, retry.claimed, retry.stored) == (True, False, "<xml>b</xml>")
+    assert redis_commands == ["EVALSHA"]
+    # While the owner runs, a retry finds the claim pending; the stored values read back as usual.
+    pending = ledger.admit("1700000000", "n4", "raw:a", "a")
+    assert (pending.bound, pending.claimed, pending.stored) == (True, False, None)
+    assert cache.get(ledger.key("b")) == ("done", "<xml>b</xml>")

@@ -30,8 +30,6 @@ of one app share the token and its single-flight refresh.
 from __future__ import annotations
 
 import logging
-import random
-import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
@@ -41,6 +39,7 @@ from typing import Any, ClassVar, Final, Generic, TypeVar
 from django.core.cache.backends.base import BaseCache
 
 from djwechat._internal import clock
+from djwechat._internal.backoff import Backoff
 from djwechat.client.cacheio import AsyncCacheIO, CacheIO
 from djwechat.client.concurrency import run_sync
 from djwechat.client.errors import mask
@@ -191,11 +190,10 @@ class TokenKeeper(ABC, Generic[F]):
         return await self._refresh(None, False)
 
     async def _refresh(self, stale: CachedToken | str | None, force: bool) -> CachedToken:
-        deadline = time.monotonic() + self.wait_timeout
+        backoff = Backoff(self.wait_timeout, start=_POLL_START, cap=_POLL_CAP, jitter=True)
         if not await self._local.acquire(self.wait_timeout):
             raise UpstreamTimeoutError("Timed out waiting for the access token refresh.")
         try:
-            delay = _POLL_START
             while True:
                 record = self._satisfying(await self._peek(), stale, force)
                 if record is not None:
@@ -207,25 +205,24 @@ class TokenKeeper(ABC, Generic[F]):
                         return record or await self._fetch_and_store(force)
                     finally:
                         await lock.release()
-                if time.monotonic() >= deadline:
+                pause = backoff.pause()
+                if pause is None:
                     raise UpstreamTimeoutError(
                         "Timed out waiting for another worker to refresh the access token."
                     )
-                await self.io.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 - jitter only
-                delay = min(_POLL_CAP, delay * 2)
+                await self.io.sleep(pause)
         finally:
             self._local.release()
 
     async def _invalidate(self, if_token: CachedToken | str | None) -> bool:
         # Under the refresh lock, so it cannot delete a token another worker just stored.
         lock = CacheLock(self.io, self.lock_key, timeout=self.lock_timeout)
-        deadline = time.monotonic() + self.wait_timeout
-        delay = _POLL_START
+        backoff = Backoff(self.wait_timeout, start=_POLL_START, cap=_POLL_CAP)
         while not await lock.acquire():
-            if time.monotonic() >= deadline:
+            pause = backoff.pause()
+            if pause is None:
                 raise UpstreamTimeoutError("Timed out waiting for the access token lock.")
-            await self.io.sleep(delay)
-            delay = min(_POLL_CAP, delay * 2)
+            await self.io.sleep(pause)
         try:
             self._memo = None
             record = await self._peek()

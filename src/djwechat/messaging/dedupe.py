@@ -5,26 +5,35 @@ captured push can be replayed while its timestamp is still accepted.  Either way
 run once.  Each push gets one cache key (by ``MsgId``; events by sender + ``CreateTime`` + event,
 see "消息排重" on developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html):
 
-1. ``cache.add(key, PENDING)`` - atomic on every backend - elects the one delivery that runs the
-   handler;
+1. ``cache.add(key, PENDING, lease)`` - atomic on every backend - elects the one delivery that
+   runs the handler.  The claim is a **lease**: it expires after ``lease`` seconds (the handler
+   budget), and its owner answers before then;
 2. that delivery stores its answer (the rendered plaintext reply, ``""`` for ``success``) under
-   the same key with :meth:`DeliveryLedger.record`;
+   the same key, for the whole TTL, with :meth:`DeliveryLedger.record`;
 3. every other delivery of the same push polls the key until the answer is there and returns
-   it, or gives up after its wait budget and answers ``success``.
+   it.  If the key vanishes instead, the lease ran out without an answer: its owner died (a
+   killed worker), and the retry claims the push again and runs the handler.
 
-If the electing process dies mid-handler, later deliveries answer ``success`` until the key
-expires: a handler runs at most once, never twice.
+So a handler runs at most once per live owner, and at least once as long as WeChat retries.
+
+:meth:`DeliveryLedger.admit` binds the request's signed nonce and claims the push together: on
+a django-redis cache that is one Lua script (one round trip, which also brings back a stored
+answer); on every other cache it is today's sequence of ``add``/``get`` calls.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 from django.core.cache import BaseCache
 
-__all__ = ["DeliveryLedger"]
+from djwechat._internal.backoff import Backoff
+from djwechat._internal.rediscache import raw_redis
+
+__all__ = ["Admission", "DeliveryLedger"]
 
 _PENDING: Final = "pending"
 _DONE: Final = "done"
@@ -32,19 +41,51 @@ _DONE: Final = "done"
 _POLL_START: Final = 0.02
 _POLL_MAX: Final = 0.2
 
+#: KEYS: nonce key, push key.  ARGV: the nonce's use, its TTL (ms), the pending value, the lease (ms).
+#: ``{0}``: the nonce came with another use; ``{1, 1}``: claimed; ``{1, 0, value}``: already
+#: claimed, with what the key holds (pending, or the stored answer).
+_ADMIT_SCRIPT: Final = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
+end
+if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {1, 1} end
+return {1, 0, redis.call('GET', KEYS[2])}
+"""
+
 
 def _digest(value: str) -> str:
     # Identities contain pushed text (openid, event name): hash them into a safe, short key.
     return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-class DeliveryLedger:
-    """The cache keys of one Official Account's pushes (``prefix`` names the app)."""
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What :meth:`DeliveryLedger.admit` decided about one request.
 
-    def __init__(self, cache: BaseCache, *, prefix: str, ttl: int) -> None:
+    ``bound``: its nonce is new or came with this same use before (else nothing was claimed);
+    ``claimed``: this request owns the push and runs its handler; ``stored``: for a push
+    answered before, that answer when the same round trip brought it back (else ``None``).
+    """
+
+    bound: bool
+    claimed: bool = False
+    stored: str | None = None
+
+
+class DeliveryLedger:
+    """The cache keys of one Official Account's pushes (``prefix`` names the app).
+
+    ``ttl`` (seconds) is how long answers and nonce bindings are kept, ``lease`` how long a claim
+    lasts without an answer (the handler budget; ``None``: the whole ``ttl``).
+    """
+
+    def __init__(self, cache: BaseCache, *, prefix: str, ttl: int, lease: float | None = None) -> None:
         self._cache = cache
         self._prefix = prefix
         self._ttl = max(1, ttl)
+        self.lease: float = self._ttl if lease is None or lease <= 0 else min(lease, self._ttl)
+        self._redis = raw_redis(cache)
+        self._admit = self._redis.script(_ADMIT_SCRIPT) if self._redis is not None else None
 
     def key(self, push_id: str) -> str:
         """The cache key of one push identity."""
@@ -52,7 +93,7 @@ class DeliveryLedger:
 
     def claim(self, push_id: str) -> bool:
         """``True`` for exactly one caller per push (within the TTL): that caller runs the handler."""
-        return bool(self._cache.add(self.key(push_id), (_PENDING, ""), self._ttl))
+        return bool(self._cache.add(self.key(push_id), (_PENDING, ""), self.lease))
 
     def record(self, push_id: str, answer: str) -> None:
         """Store the answer of the push (``""`` for ``success``) for its retries."""
@@ -61,22 +102,22 @@ class DeliveryLedger:
     def wait(self, push_id: str, timeout: float) -> str | None:
         """The stored answer, waiting up to ``timeout`` seconds while it is pending.
 
-        ``None`` when it is still pending at the deadline (or was never claimed).
+        ``None`` when it is still pending at the deadline, or when there is no key (never
+        claimed, or its lease ran out: :meth:`claim` then tells which).
         """
         key = self.key(push_id)
-        deadline = time.monotonic() + timeout
-        delay = _POLL_START
+        backoff = Backoff(timeout, start=_POLL_START, cap=_POLL_MAX)
         while True:
             value = self._cache.get(key)
-            if isinstance(value, tuple) and len(value) == 2 and value[0] == _DONE:
-                return str(value[1])
+            answer = _answer(value)
+            if answer is not None:
+                return answer
             if value is None:
                 return None
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            pause = backoff.pause()
+            if pause is None:
                 return None
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, _POLL_MAX)
+            time.sleep(pause)
 
     def bind_nonce(self, timestamp: str, nonce: str, use: str) -> bool:
         """Tie a signed ``(timestamp, nonce)`` pair to the first request that used it.
@@ -92,8 +133,41 @@ class DeliveryLedger:
         The signature itself is left out of the key: with the token it follows from the pair
         (and its hex case varies).
         """
-        key = f"{self._prefix}:nonce:{_digest(timestamp + ':' + nonce)}"
+        key = self._nonce_key(timestamp, nonce)
         value = _digest(use)  # an echostr or a sender id may be long
         if self._cache.add(key, value, self._ttl):
             return True
         return bool(self._cache.get(key) == value)
+
+    def admit(self, timestamp: str, nonce: str, use: str, push_id: str) -> Admission:
+        """:meth:`bind_nonce`, then (when bound) :meth:`claim`, in one round trip where the cache allows."""
+        if self._redis is None:
+            if not self.bind_nonce(timestamp, nonce, use):
+                return Admission(False)
+            return Admission(True, self.claim(push_id))
+        redis = self._redis
+        outcome = redis.run(
+            self._admit,
+            (redis.key(self._nonce_key(timestamp, nonce)), redis.key(self.key(push_id))),
+            (
+                redis.encode(_digest(use)),
+                self._ttl * 1000,
+                redis.encode((_PENDING, "")),
+                max(1, int(self.lease * 1000)),
+            ),
+        )
+        if not outcome[0]:
+            return Admission(False)
+        if outcome[1]:
+            return Admission(True, True)
+        return Admission(True, False, _answer(redis.decode(outcome[2]) if len(outcome) > 2 else None))
+
+    def _nonce_key(self, timestamp: str, nonce: str) -> str:
+        return f"{self._prefix}:nonce:{_digest(timestamp + ':' + nonce)}"
+
+
+def _answer(value: Any) -> str | None:
+    """The stored answer in a push key's value; ``None`` while pending (or for no value)."""
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == _DONE:
+        return str(value[1])
+    return None

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -50,7 +51,7 @@ from djwechat.exceptions import (
     XMLForbiddenError,
 )
 from djwechat.messaging.context import ConversationState, HandlerContext
-from djwechat.messaging.dedupe import DeliveryLedger
+from djwechat.messaging.dedupe import Admission, DeliveryLedger
 from djwechat.messaging.guard import HandlerGuard
 from djwechat.messaging.messages import Message
 from djwechat.messaging.parser import parse_message
@@ -68,6 +69,8 @@ XML: Final = "application/xml; charset=utf-8"
 JSON: Final = "application/json"
 #: Extra seconds a retry waits for the first delivery beyond the handler budget.
 _WAIT_MARGIN: Final = 0.5
+#: The owner of a claim answers this long before its lease runs out (at most; a tenth of short budgets).
+_LEASE_MARGIN: Final = 0.2
 _SECURITY_ERRORS: Final = (InvalidSignatureError, TimestampError, XMLForbiddenError, CryptoError)
 
 
@@ -117,7 +120,12 @@ class MessageServer:
         # A replay is accepted by the timestamp check for up to twice the tolerance (clock skew
         # either way), so its dedupe key must live at least that long.
         ttl = max(messages.dedupe_seconds, 2 * messages.timestamp_tolerance)
-        self.ledger = DeliveryLedger(cache, prefix=f"djwechat:oa:{app.app_id}", ttl=ttl)
+        # A claim is a lease of the handler budget: if its owner dies (a killed worker), WeChat's
+        # next retry finds it gone and runs the handler.  Without a guard (budget 0) a handler
+        # may run for any time in the request thread, so its claim lasts the whole TTL.
+        self.ledger = DeliveryLedger(
+            cache, prefix=f"djwechat:oa:{app.app_id}", ttl=ttl, lease=messages.handler_budget
+        )
 
     # ------------------------------------------------------------------ HTTP entry point
 
@@ -175,9 +183,14 @@ class MessageServer:
         if openid and openid != message.from_user:
             raise ProtocolError("The openid of the URL is not the sender of the push.")
         # The signature covers neither a plain body nor the mode: a signed (timestamp, nonce)
-        # pair serves one request only, whatever carried it first.
-        self._bind(timestamp, nonce, ("aes:" if key is not None else "raw:") + message.dedupe_id)
-        answer = self._deliver_once(message)
+        # pair serves one request only, whatever carried it first.  Binding it and claiming the
+        # push take one round trip on Redis.
+        use = ("aes:" if key is not None else "raw:") + message.dedupe_id
+        started = time.monotonic()
+        admission = self.ledger.admit(timestamp, nonce, use, message.dedupe_id)
+        if not admission.bound:
+            raise InvalidSignatureError("This signature was already used for another request.")
+        answer = self._deliver_once(message, admission, started)
         if not answer:
             return ServerResponse(200, SUCCESS, TEXT)
         if key is not None and self.crypto is not None:
@@ -234,21 +247,32 @@ class MessageServer:
 
     # ------------------------------------------------------------------ delivery
 
-    def _deliver_once(self, message: Message) -> str:
-        """The plaintext reply XML (``""`` = ``success``), running the handler at most once."""
+    def _deliver_once(self, message: Message, admission: Admission, claimed_at: float) -> str:
+        """The plaintext reply XML (``""`` = ``success``), running the handler once per live owner."""
         push_id = message.dedupe_id
-        if not self.ledger.claim(push_id):
+        if not admission.claimed:
             # A retry (or a replay): serve the first delivery's answer.
+            if admission.stored is not None:
+                return admission.stored
             stored = self.ledger.wait(push_id, self.messages.handler_budget + _WAIT_MARGIN)
-            return stored or ""
+            if stored is not None:
+                return stored
+            claimed_at = time.monotonic()
+            if not self.ledger.claim(push_id):
+                return ""  # still pending at the deadline
+            # The key is gone: the lease ran out without an answer, its owner died.
+            logger.warning(
+                "Official Account %r: a push's first delivery died unanswered; its retry runs the handler",
+                self.app.alias,
+            )
         answer = ""
         try:
-            answer = self._dispatch(message)
+            answer = self._dispatch(message, claimed_at)
         finally:
             self.ledger.record(push_id, answer)
         return answer
 
-    def _dispatch(self, message: Message) -> str:
+    def _dispatch(self, message: Message, claimed_at: float) -> str:
         found = self.router.resolve(message)
         if found is None:
             return ""
@@ -263,7 +287,7 @@ class MessageServer:
         try:
             outcome = self.guard.run(
                 lambda: coerce_reply(handler(message, ctx)),
-                budget=self.messages.handler_budget,
+                budget=self._time_left(claimed_at),
                 on_late=lambda reply: self._send_late(message, reply),
                 label=label,
             )
@@ -275,6 +299,15 @@ class MessageServer:
         except Exception:
             logger.exception("message handler %s failed; answered 'success'", label)
             return ""
+
+    def _time_left(self, claimed_at: float) -> float:
+        """The guard's wait: the budget, ending before the claim's lease does (0 = no guard)."""
+        budget = self.messages.handler_budget
+        if budget <= 0:
+            return 0.0
+        lease_end = claimed_at + self.ledger.lease - min(_LEASE_MARGIN, budget / 10)
+        # Never 0, which would mean "no guard": an owner out of time answers at once.
+        return max(1e-3, min(budget, lease_end - time.monotonic()))
 
     def _send_late(self, message: Message, reply: Reply | None) -> None:
         if reply is None:

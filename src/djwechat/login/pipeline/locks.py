@@ -20,7 +20,6 @@ instead of three cache round trips.
 from __future__ import annotations
 
 import hashlib
-import random
 import secrets
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Final
 from django.core.cache import BaseCache, caches
 from django.db import transaction
 
+from djwechat._internal.backoff import Backoff
 from djwechat.accounts.models import Identity
 from djwechat.conf import get_settings
 from djwechat.exceptions import ThrottledError
@@ -125,11 +125,10 @@ def unionid_lock(unionid: str | None, *, wait: float = LOCK_WAIT) -> Iterator[No
 
 def _acquire(cache: BaseCache, key: str, wait: float) -> str:
     token = secrets.token_hex(8)
-    deadline = time.monotonic() + wait
-    delay = 0.005
+    backoff = Backoff(wait, start=0.005, cap=0.1, jitter=True)
     while not cache.add(key, token, LOCK_TTL):
-        if time.monotonic() >= deadline:
+        pause = backoff.pause()
+        if pause is None:
             raise ThrottledError("Another login of this WeChat user is in progress; try again.", wait=1)
-        time.sleep(delay * (1 + random.random()))  # noqa: S311 - jitter, not a secret
-        delay = min(delay * 2, 0.1)
+        time.sleep(pause)
     return token

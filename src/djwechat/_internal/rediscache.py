@@ -1,0 +1,67 @@
+"""Server-side Lua scripts on the Redis behind a django-redis cache.
+
+Some decisions need several cache commands in a row (bind a nonce, then claim a push); through
+Django's cache API each is one network round trip, and on loopback a round trip costs the client
+about as much CPU as the rest of the request.  A Lua script runs them in one round trip, and
+atomically.  :func:`raw_redis` finds out whether a cache can do that: a django-redis cache with a
+single primary (its default and Sentinel clients).  Everything else - the database cache,
+memcached, locmem, Django's own Redis backend, django-redis's sharded and herd clients - gets
+``None``, and callers keep to the portable cache API.
+
+Values are written with the cache's own serializer and compressor, so ``cache.get`` reads what
+a script stored and a script can compare what ``cache.set`` stored byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.cache import BaseCache
+
+__all__ = ["RawRedis", "raw_redis"]
+
+
+class RawRedis:
+    """The redis-py client of one django-redis cache, with its key and value encodings."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def key(self, name: str) -> str:
+        """The Redis key of cache key ``name`` (``KEY_PREFIX`` and ``VERSION`` applied)."""
+        return str(self._client.make_key(name))
+
+    def encode(self, value: Any) -> bytes:
+        """``value`` as the cache stores it (never the bare integer form: scripts compare bytes)."""
+        return bytes(self._client.encode(value, allow_int=False))
+
+    def decode(self, raw: bytes | None) -> Any:
+        """A stored value read by a script; ``None`` for a missing key."""
+        return None if raw is None else self._client.decode(raw)
+
+    def script(self, source: str) -> Any:
+        """A redis-py ``Script`` (``EVALSHA``, loading it again when the server lost it)."""
+        return self._client.get_client(write=True).register_script(source)
+
+    def run(self, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run ``script`` on the primary: one round trip."""
+        return script(keys=list(keys), args=list(args), client=self._client.get_client(write=True))
+
+
+def raw_redis(cache: BaseCache) -> RawRedis | None:
+    """The script runner of ``cache`` when it is a single-primary django-redis cache, else ``None``.
+
+    ``cache`` may be Django's per-thread proxy: the client found through it shares its
+    connection pool with every thread (django-redis keeps one pool per server URL).
+    """
+    try:
+        from django_redis.client import DefaultClient
+        from django_redis.client.herd import HerdClient
+        from django_redis.client.sharded import ShardClient
+    except ImportError:
+        return None
+    client = getattr(cache, "client", None)
+    if not isinstance(client, DefaultClient) or isinstance(client, (HerdClient, ShardClient)):
+        return None
+    return RawRedis(client)
