@@ -71,6 +71,33 @@ def register(sim: SimulatorControl, site: str, people: int) -> None:
         sim.create_user(f"soak-{number}", nickname=f"Soak {number}")
 
 
+class TaskWorker(threading.Thread):
+    """``manage.py db_worker`` (late replies), started again whenever it exits, as a process
+    supervisor would: it stops when its database connection breaks."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        super().__init__(daemon=True)
+        self.env, self.restarts, self.done = env, 0, threading.Event()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "example" / "manage.py"), "db_worker", "--interval", "0.2"],
+                env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            self.process.wait()
+            if not self.done.is_set():
+                self.restarts += 1
+                time.sleep(1)
+
+    def stop(self) -> None:
+        self.done.set()
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(15)
+
+
 class TokenWatch(threading.Thread):
     """Collects every ``cgi-bin/stable_token`` call (the simulator keeps only its last 1000 calls)."""
 
@@ -127,6 +154,7 @@ def main() -> int:
         postgres = PrivatePostgres(port + 2, directory / "pg")
         processes: list[subprocess.Popen[bytes]] = []
         site: Gunicorn | None = None
+        worker: TaskWorker | None = None
         try:
             redis.start()
             postgres.init()
@@ -150,11 +178,8 @@ def main() -> int:
                 f"[U.objects.create_user(username=f'soak-pw-{{n}}', password={PASSWORD!r}) for n in range(20)]"
             )
             manage(env, "shell", "-c", script)
-            worker = subprocess.Popen(
-                [sys.executable, str(ROOT / "example" / "manage.py"), "db_worker", "--interval", "0.2"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            processes.append(worker)
+            worker = TaskWorker(env)
+            worker.start()
             site = Gunicorn(port, env, workers=2, threads=8)
             watch = TokenWatch(sim)
             watch.start()
@@ -177,7 +202,8 @@ def main() -> int:
                  "--csv", str(prefix), "--only-summary", "--stop-timeout", "15", "--loglevel", "WARNING"],
                 env=locust_env, cwd=ROOT, check=False, timeout=args.duration + 120,
             )  # fmt: skip
-            time.sleep(12)  # the last late replies (the "slow" handler takes 6 s) reach the simulator
+            # The last late replies (the "slow" handler takes 6 s) reach the simulator.
+            verify.wait_for_late_replies(ledger, sim, OA_APP_ID, timeout=40)
             watch.poll()
             watch.stop.set()
             report = verify.check(
@@ -189,10 +215,13 @@ def main() -> int:
                 oa_app_id=OA_APP_ID,
                 token_fetches=len(watch.seen),
                 faults=args.faults,
-                schedule=schedule,
+                schedule=schedule
+                + [f"task worker restarted {worker.restarts} time(s)"] * bool(worker.restarts),
             )
         finally:
             errors = site.stop() if site is not None else ""
+            if worker is not None:
+                worker.stop()
             for process in processes:
                 process.terminate()
                 process.wait(15)

@@ -60,7 +60,7 @@ class Visitor(HttpUser):
             if response.status_code == 503 or response.status_code == 0:
                 record("fault_answer", name=name, status=response.status_code)
             response.success()
-            return response.status_code < 300
+            return 200 <= response.status_code < 300
         response.failure(f"{name}: unexpected {response.status_code} {response.text[:200]}")
         return False
 

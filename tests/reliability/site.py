@@ -27,7 +27,7 @@ def site_environment(database_url: str, simulator_url: str, **extra: str) -> dic
     }
     env.update(
         DJANGO_SETTINGS_MODULE="example.settings",
-        PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'example'}",
+        PYTHONPATH=os.pathsep.join(str(p) for p in (ROOT / "src", ROOT, ROOT / "example")),
         DEBUG="0",
         SECRET_KEY="reliability-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         ALLOWED_HOSTS="127.0.0.1,localhost",
