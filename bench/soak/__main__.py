@@ -199,7 +199,7 @@ def main() -> int:
             subprocess.run(
                 [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "soak" / "locustfile.py"), "--headless",
                  "-u", str(args.users), "-r", str(args.users), "--run-time", f"{args.duration}s", "--host", site_url,
-                 "--csv", str(prefix), "--only-summary", "--stop-timeout", "15", "--loglevel", "WARNING"],
+                 "--csv", str(prefix), "--only-summary", "--stop-timeout", "60", "--loglevel", "WARNING"],
                 env=locust_env, cwd=ROOT, check=False, timeout=args.duration + 120,
             )  # fmt: skip
             # The last late replies (the "slow" handler takes 6 s) reach the simulator.

@@ -61,7 +61,8 @@ class Visitor(HttpUser):
                 record("fault_answer", name=name, status=response.status_code)
             response.success()
             return 200 <= response.status_code < 300
-        response.failure(f"{name}: unexpected {response.status_code} {response.text[:200]}")
+        detail = repr(response.error) if response.status_code == 0 else response.text[:200]
+        response.failure(f"{name}: unexpected {response.status_code} {detail}")
         return False
 
     def post(self, name: str, path: str, statuses: set[int], **kwargs: Any) -> Any:
