@@ -10,6 +10,7 @@ the report (docs/reliability.md). Exits 1 on any unexpected answer or broken inv
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
@@ -21,11 +22,20 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from tests.reliability.services import PrivatePostgres, PrivateRedis, wait_for_port
-from tests.reliability.site import MP_APP_ID, MP_SECRET, ROOT, Gunicorn, manage, site_environment
-
 from bench.soak import verify
 from djwechat.testing import SimulatorControl
+
+# The private servers and the example site of the fault tests, imported by name: whether
+# `tests` sorts as a first-party package depends on the checkout's folder.
+_services = importlib.import_module("tests.reliability.services")
+_site = importlib.import_module("tests.reliability.site")
+PrivatePostgres, PrivateRedis, wait_for_port = (
+    _services.PrivatePostgres,
+    _services.PrivateRedis,
+    _services.wait_for_port,
+)
+MP_APP_ID, MP_SECRET, ROOT, Gunicorn = _site.MP_APP_ID, _site.MP_SECRET, _site.ROOT, _site.Gunicorn
+manage, site_environment = _site.manage, _site.site_environment
 
 WEB_APP_ID, WEB_SECRET = "wxrel0web000000001", "reliability-web-secret-00000000001"
 OA_APP_ID, OA_SECRET = "wxrel0oa0000000001", "reliability-oa-secret-000000000001"
