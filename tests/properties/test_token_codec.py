@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from djwechat.exceptions import InvalidTokenError
-from djwechat.jwt import tokens
+from djwechat.jwt import session_tokens as tokens
 from tests.properties.conftest import PROPERTIES
 
 # PyJWT's JWS layer, imported by name: tests/jwt makes `import jwt` sort differently by checkout.
