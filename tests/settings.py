@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Remembers the secrets djwechat answers, for the no-secret-in-any-log check (tests/secret_logs.py).
+    "tests.secret_logs.RecordSecretsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Answers in the language of Accept-Language (djwechat ships zh-hans messages).
     "django.middleware.locale.LocaleMiddleware",
