@@ -305,7 +305,7 @@ class DatabaseUnavailableError(WeChatError):
 
     code = "database_unavailable"
     status_code = 503
-    default_message = "The database is not available right now; try again later."
+    default_message = _("The database is not available right now; try again later.")
 
 
 # --------------------------------------------------------------------------- sessions and login
