@@ -7,7 +7,7 @@ import json
 import pytest
 
 from djwechat import exceptions
-from djwechat._internal.responses import error_response
+from djwechat._internal.responses import WWW_AUTHENTICATE, error_response, render_error
 
 
 def all_error_classes() -> list[type[exceptions.WeChatError]]:
@@ -78,3 +78,55 @@ def test_drf_handler_shapes_validation_errors_and_leaves_bugs_alone() -> None:
     assert response.data["error"]["code"] == "invalid_input"
     assert "code" in response.data["error"]["fields"]
     assert exception_handler(ZeroDivisionError(), {}) is None
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        exceptions.ThrottledError(wait=2.2),
+        exceptions.SessionRevokedError(),
+        exceptions.UpstreamError(),
+        exceptions.InvalidCodeError(errcode=40029),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_every_renderer_gives_the_same_answer(exc: exceptions.WeChatError) -> None:
+    """The Django view, the DRF view and the message server answer one error alike."""
+    from djwechat._internal.drf import exception_handler
+    from djwechat.messaging.server import _error
+
+    answer = render_error(exc)
+    django = error_response(exc)
+    drf = exception_handler(exc, {})
+    server = _error(answer)
+    assert drf is not None
+    assert django.status_code == drf.status_code == server.status == exc.status_code
+    assert json.loads(django.content) == drf.data == json.loads(server.body) == answer.body
+    for name, value in answer.headers.items():
+        assert django[name] == drf[name] == value
+
+
+def test_a_401_challenges_and_a_wait_becomes_retry_after() -> None:
+    assert render_error(exceptions.AuthError()).headers == {"WWW-Authenticate": WWW_AUTHENTICATE}
+    assert render_error(exceptions.ThrottledError(wait=0.2)).headers == {"Retry-After": "1"}
+    assert render_error(exceptions.ThrottledError()).headers == {}
+    assert render_error(exceptions.LoginRefusedError()).headers == {}
+
+
+def test_drf_throttled_answers_retry_after() -> None:
+    from rest_framework.exceptions import Throttled
+
+    answer = render_error(Throttled(wait=4.5))
+    assert answer.status == 429
+    assert answer.headers == {"Retry-After": "5"}
+    assert answer.body["error"]["code"] == "throttled"
+
+
+def test_a_5xx_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    from djwechat._internal.drf import exception_handler
+
+    with caplog.at_level("WARNING", logger="djwechat"):
+        exception_handler(exceptions.UpstreamError(), {})
+    assert [r.getMessage() for r in caplog.records].count(
+        "wechat_unavailable answered 503: " + exceptions.UpstreamError.default_message
+    ) == 1

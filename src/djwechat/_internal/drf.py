@@ -21,34 +21,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from djwechat._internal.debug import protect_error_pages
-from djwechat._internal.responses import logger, no_store
+from djwechat._internal.responses import no_store, render_error
 from djwechat.exceptions import BodyTooLargeError, WeChatError
-
-_DRF_CODES: dict[type[drf_exceptions.APIException], str] = {
-    drf_exceptions.ParseError: "malformed_body",
-    drf_exceptions.ValidationError: "invalid_input",
-    drf_exceptions.NotAuthenticated: "not_authenticated",
-    drf_exceptions.AuthenticationFailed: "invalid_token",
-    drf_exceptions.PermissionDenied: "permission_denied",
-    drf_exceptions.NotFound: "not_found",
-    drf_exceptions.MethodNotAllowed: "method_not_allowed",
-    drf_exceptions.NotAcceptable: "not_acceptable",
-    drf_exceptions.UnsupportedMediaType: "unsupported_media_type",
-    drf_exceptions.Throttled: "throttled",
-}
-
-
-def _message(detail: Any) -> str:
-    if isinstance(detail, dict):
-        parts = [f"{field}: {_message(value)}" for field, value in detail.items()]
-        return "; ".join(parts)
-    if isinstance(detail, list):
-        return " ".join(_message(item) for item in detail)
-    return str(detail)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Answer djwechat and DRF errors as ``{"error": {"code", "message"}}``; others propagate (500)."""
+    """Answer djwechat and DRF errors with :func:`render_error`; others propagate (500)."""
     # DRF authentication classes must raise DRF's AuthenticationFailed; djwechat's carries the
     # precise error (token_expired, session_revoked …) as ``error`` so the answer can name it.
     wrapped = getattr(exc, "error", None)
@@ -58,33 +36,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # DRF reads ``request.body``, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE; left alone,
         # Django would answer its HTML 400 page.
         exc = BodyTooLargeError()
-    if isinstance(exc, WeChatError):
-        headers: dict[str, str] = {}
-        if exc.status_code == 401:
-            headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        wait = exc.data.get("wait")
-        if isinstance(wait, int | float):
-            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
-        if exc.status_code >= 500:
-            logger.warning("%s answered %s: %s", type(exc).__name__, exc.status_code, exc.message)
-        return Response(
-            {"error": {"code": exc.code, "message": exc.message}}, status=exc.status_code, headers=headers
-        )
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
-    if isinstance(exc, drf_exceptions.APIException):
-        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "bad_request")
-        error: dict[str, Any] = {"code": code, "message": _message(exc.detail)}
-        if isinstance(exc, drf_exceptions.ValidationError) and isinstance(exc.detail, dict):
-            error["fields"] = exc.detail
-        headers = {}
-        wait = getattr(exc, "wait", None) if isinstance(exc, drf_exceptions.Throttled) else None
-        if isinstance(wait, int | float):
-            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
-        if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
-            headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        return Response({"error": error}, status=exc.status_code, headers=headers)
-    return None
+    if not isinstance(exc, WeChatError | drf_exceptions.APIException):
+        return None
+    answer = render_error(exc)
+    return Response(answer.body, status=answer.status, headers=answer.headers)
 
 
 class SafeJSONParser(JSONParser):

@@ -30,9 +30,7 @@ def login_required(view: ViewFunc) -> ViewFunc:
         authenticate_request(request)
         if request.jwt_user is None:  # type: ignore[attr-defined]
             error: AuthError = request.jwt_error or AuthError()  # type: ignore[attr-defined]
-            response = error_response(error)
-            response["WWW-Authenticate"] = 'Bearer realm="api"'
-            return no_store(response)
+            return no_store(error_response(error))
         try:
             return no_store(view(request, *args, **kwargs))
         except WeChatError as exc:

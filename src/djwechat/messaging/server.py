@@ -26,7 +26,6 @@ answered ``success``: WeChat would otherwise retry into the same failure.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -37,6 +36,7 @@ from django.core.cache import BaseCache
 
 from djwechat._internal.clock import now_int
 from djwechat._internal.msgcrypt import MessageCrypto
+from djwechat._internal.responses import ErrorAnswer, error_answer, render_error
 from djwechat._internal.signing import verify_sha1_signature
 from djwechat._internal.xml import parse_xml
 from djwechat.conf import AppSettings, MessageSettings
@@ -137,7 +137,7 @@ class MessageServer:
                 return self.handshake(query)
             if method == "POST":
                 return self.push(query, body)
-            return _error("method_not_allowed", "Use GET or POST.", 405)
+            return _error(error_answer("method_not_allowed", "Use GET or POST.", 405))
         except WeChatError as exc:
             if isinstance(exc, _SECURITY_ERRORS):
                 security_logger.warning(
@@ -147,7 +147,7 @@ class MessageServer:
                     peer or "?",
                     exc.code,
                 )
-            return _error(exc.code, exc.message, exc.status_code)
+            return _error(render_error(exc))
         except Exception:
             logger.exception(
                 "Official Account %r: the message server failed; answered 'success'", self.app.alias
@@ -344,6 +344,5 @@ class MessageServer:
         )
 
 
-def _error(code: str, message: str, status: int) -> ServerResponse:
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False)
-    return ServerResponse(status, body, JSON)
+def _error(answer: ErrorAnswer) -> ServerResponse:
+    return ServerResponse(answer.status, answer.json(), JSON)

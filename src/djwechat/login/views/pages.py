@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from rest_framework.negotiation import BaseContentNegotiation
 
 from djwechat._internal.drf import JSONAPIView
-from djwechat._internal.responses import logger, no_store
+from djwechat._internal.responses import no_store, render_error
 from djwechat.exceptions import LoginRefusedError, WeChatError
 from djwechat.login.pipeline import StopPipeline
 
@@ -67,14 +67,11 @@ def error_page(exc: WeChatError) -> HttpResponse:
     For a failure on our side or WeChat's (5xx) the page says what happened in general terms
     (the class's default message); the details go to the log, not to the visitor.
     """
-    message = exc.message
-    if exc.status_code >= 500:
-        logger.warning("%s answered %s: %s", type(exc).__name__, exc.status_code, exc.message)
-        message = exc.default_message
-    response = login_page("Login failed", message, status=exc.status_code, ok=False)
-    wait = exc.data.get("wait")
-    if isinstance(wait, int | float):
-        response["Retry-After"] = str(max(1, int(wait + 0.999)))
+    answer = render_error(exc)  # logs a 5xx; the headers (Retry-After …) are the JSON answer's
+    message = exc.default_message if answer.status >= 500 else exc.message
+    response = login_page("Login failed", message, status=answer.status, ok=False)
+    for name, value in answer.headers.items():
+        response[name] = value
     return response
 
 
