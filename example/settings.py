@@ -131,7 +131,7 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = ["djwechat.accounts.backends.UsernameOrEmailBackend"]
+AUTHENTICATION_BACKENDS = ["djwechat.accounts.auth_backends.UsernameOrEmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

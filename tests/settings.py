@@ -92,7 +92,7 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = ["djwechat.accounts.backends.UsernameOrEmailBackend"]
+AUTHENTICATION_BACKENDS = ["djwechat.accounts.auth_backends.UsernameOrEmailBackend"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -21,7 +21,7 @@ The tree::
     │       ├── XMLForbiddenError            code=forbidden_xml           400
     │       └── BodyTooLargeError            code=body_too_large          413
     ├── APIError (errcode, errmsg)           code=wechat_api_error        502
-    │   ├── InvalidCredentialError           code=invalid_credential      502  (40001, 40013, 40125, 40164 …)
+    │   ├── AppCredentialsError              code=invalid_credential      502  (40001, 40013, 40125, 40164 …)
     │   ├── AccessTokenError                 code=access_token_invalid    502  (40014, 42001, 41001)
     │   ├── InvalidCodeError                 code=invalid_code            400  (40029, 42003, 41008)
     │   │   └── CodeUsedError                code=code_used               400  (40163)
@@ -38,7 +38,6 @@ The tree::
     │   │   └── RefreshReuseError            code=refresh_reused          401
     │   ├── SessionRevokedError              code=session_revoked         401
     │   ├── InvalidCredentialsError          code=invalid_credentials     401
-    │   ├── InactiveUserError                code=user_inactive           403
     │   └── IdentityRequiredError            code=identity_required       403
     ├── ThrottledError (wait)                code=throttled               429
     ├── LoginError                           code=login_failed            400
@@ -51,11 +50,16 @@ The tree::
     └── NotFoundError                        code=not_found               404
 
 The table from WeChat errcodes to these classes is :data:`djwechat.client.errors.ERRCODE_EXCEPTIONS`.
+An inactive user is refused with :class:`LoginRefusedError` by the login pipeline and, for a
+password login, with :class:`InvalidCredentialsError` (as Django does: nothing tells a disabled
+account from a wrong password).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+from djwechat.deprecation import moved
 
 
 class WeChatError(Exception):
@@ -186,7 +190,7 @@ class APIError(WeChatError):
         self.errmsg = errmsg
 
 
-class InvalidCredentialError(APIError):
+class AppCredentialsError(APIError):
     """The app's credentials were refused (wrong secret or appid, IP not whitelisted)."""
 
     code = "invalid_credential"
@@ -316,14 +320,6 @@ class InvalidCredentialsError(AuthError):
     default_message = "Unable to log in with the provided credentials."
 
 
-class InactiveUserError(AuthError):
-    """The account exists but is not active."""
-
-    code = "user_inactive"
-    status_code = 403
-    default_message = "This account is disabled."
-
-
 class IdentityRequiredError(AuthError):
     """The caller has no WeChat identity in the app, and the request is only safe for one.
 
@@ -407,3 +403,14 @@ class NotFoundError(WeChatError):
     code = "not_found"
     status_code = 404
     default_message = "Not found."
+
+
+__getattr__ = moved(
+    __name__,
+    {
+        # Renamed: WeChat refused the app's credentials (not a user's, see InvalidCredentialsError).
+        "InvalidCredentialError": "djwechat.exceptions:AppCredentialsError",
+        # Never raised: an inactive user is refused with LoginRefusedError.
+        "InactiveUserError": "djwechat.exceptions:LoginRefusedError",
+    },
+)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 
-from djwechat.accounts.backends import UsernameOrEmailBackend
+from djwechat.accounts.auth_backends import UsernameOrEmailBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +57,13 @@ def test_backend_called_directly(alice: Any) -> None:
     backend = UsernameOrEmailBackend()
     assert backend.authenticate(None, username="alice@example.com", password=PASSWORD) == alice
     assert backend.authenticate(None, password=PASSWORD) is None
+
+
+def test_the_old_import_path_still_works_with_a_warning() -> None:
+    import importlib
+
+    from djwechat.deprecation import RemovedInDjwechat02Warning
+
+    old = importlib.import_module("djwechat.accounts.backends")
+    with pytest.warns(RemovedInDjwechat02Warning, match="auth_backends"):
+        assert old.UsernameOrEmailBackend is UsernameOrEmailBackend

@@ -11,14 +11,14 @@ from django.core.cache import cache
 from django.db import connection
 
 from djwechat.client import get_client
-from djwechat.client.tokens import CachedToken
+from djwechat.client.access_tokens import CachedToken
 from djwechat.exceptions import (
     AccessTokenError,
     APIError,
+    AppCredentialsError,
     AppNotFoundError,
     CodeUsedError,
     InvalidCodeError,
-    InvalidCredentialError,
     InvalidRefreshTokenError,
     RateLimitedError,
     UpstreamError,
@@ -57,7 +57,7 @@ def test_wrong_secret_is_an_invalid_credential(wechat, sim, wechat_apps, setting
     apps = dict(settings.WECHAT["APPS"])
     apps["oa"] = {**apps["oa"], "APP_SECRET": "wrong-secret-value-0123456789"}
     settings.WECHAT = {**settings.WECHAT, "APPS": apps}
-    with pytest.raises(InvalidCredentialError) as info:
+    with pytest.raises(AppCredentialsError) as info:
         wechat("oa").access_token()
     assert "wrong-secret-value" not in str(info.value)
     assert "wrong-secret-value" not in info.value.errmsg

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from djwechat.client.errors import (
@@ -16,47 +19,50 @@ from djwechat.exceptions import (
     AccessTokenError,
     APIError,
     APIUnauthorizedError,
+    AppCredentialsError,
     CodeBlockedError,
-    CodeUsedError,
     InvalidCodeError,
-    InvalidCredentialError,
     InvalidRefreshTokenError,
     RateLimitedError,
     UpstreamError,
 )
 
 
-@pytest.mark.parametrize(
-    ("errcode", "cls"),
-    [
-        (40001, InvalidCredentialError),
-        (40013, InvalidCredentialError),
-        (40125, InvalidCredentialError),
-        (40164, InvalidCredentialError),
-        (40014, AccessTokenError),
-        (42001, AccessTokenError),
-        (41001, AccessTokenError),
-        (40029, InvalidCodeError),
-        (42003, InvalidCodeError),
-        (40163, CodeUsedError),
-        (40226, CodeBlockedError),
-        (40030, InvalidRefreshTokenError),
-        (42002, InvalidRefreshTokenError),
-        (45009, RateLimitedError),
-        (45011, RateLimitedError),
-        (48001, APIUnauthorizedError),
-        (45015, APIError),
-        (99999, APIError),
-    ],
-)
-def test_table(errcode: int, cls: type[APIError]) -> None:
+@pytest.mark.parametrize("errcode", sorted(ERRCODE_EXCEPTIONS))
+def test_every_listed_errcode_raises_its_class_with_the_details(errcode: int) -> None:
     error = error_for({"errcode": errcode, "errmsg": "x, rid: 1"}, api="sns/jscode2session")
-    assert type(error) is cls
-    assert isinstance(error, APIError)
+    assert type(error) is ERRCODE_EXCEPTIONS[errcode]
     assert error.errcode == errcode
     assert error.errmsg == "x, rid: 1"
     assert "sns/jscode2session" in error.message
     assert str(errcode) in error.message
+    assert "rid" not in error.message
+
+
+@pytest.mark.parametrize("errcode", [45015, 40003, 99999])
+def test_an_unlisted_errcode_is_a_plain_api_error(errcode: int) -> None:
+    assert errcode not in ERRCODE_EXCEPTIONS
+    assert type(error_for({"errcode": errcode}, api="x")) is APIError
+
+
+def test_what_the_caller_can_fix_is_4xx_and_what_we_must_fix_is_5xx() -> None:
+    """A user's code or a quota is the client's to retry (4xx); a refused app is ours (502)."""
+    for errcode, cls in ERRCODE_EXCEPTIONS.items():
+        if issubclass(cls, InvalidCodeError | InvalidRefreshTokenError | RateLimitedError | CodeBlockedError):
+            assert 400 <= cls.status_code < 500, errcode
+        else:
+            assert issubclass(cls, AppCredentialsError | AccessTokenError | APIUnauthorizedError), errcode
+            assert cls.status_code == 502, errcode
+
+
+def test_the_documented_table_is_the_table() -> None:
+    """docs/client.md lists each errcode with the class it raises, and nothing else."""
+    text = (Path(__file__).parents[2] / "docs" / "client.md").read_text()
+    documented: dict[int, str] = {}
+    for row in re.findall(r"^\| ([-\d, ]+?)(?: \(.*?\))? \| `(\w+)` \|", text, re.MULTILINE):
+        for errcode in row[0].split(","):
+            documented[int(errcode)] = row[1]
+    assert documented == {code: cls.__name__ for code, cls in ERRCODE_EXCEPTIONS.items()}
 
 
 def test_refused_app_token_is_an_access_token_error() -> None:
@@ -65,7 +71,7 @@ def test_refused_app_token_is_an_access_token_error() -> None:
         error = error_for({"errcode": errcode}, api="x", uses_access_token=True)
         assert type(error) is AccessTokenError
     # 40001 on a token fetch means a wrong AppSecret.
-    assert type(error_for({"errcode": 40001}, api="cgi-bin/token")) is InvalidCredentialError
+    assert type(error_for({"errcode": 40001}, api="cgi-bin/token")) is AppCredentialsError
 
 
 def test_busy_becomes_upstream_error() -> None:

@@ -14,9 +14,9 @@ from asgiref.sync import async_to_sync
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 
-from djwechat.client.cacheio import AsyncCacheIO, CacheIO
-from djwechat.client.concurrency import run_sync
-from djwechat.client.locks import CacheLock
+from djwechat._internal.cacheio import AsyncCacheIO, CacheIO
+from djwechat._internal.cachelock import CacheLock
+from djwechat._internal.concurrency import run_sync
 from djwechat.exceptions import SharedStateError
 
 pytestmark = pytest.mark.django_db(transaction=True)

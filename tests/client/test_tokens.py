@@ -17,9 +17,9 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from djwechat.client.tokens import AccessTokenManager, AsyncAccessTokenManager, CachedToken
+from djwechat.client.access_tokens import AccessTokenManager, AsyncAccessTokenManager, CachedToken
 from djwechat.client.types import AccessToken
-from djwechat.exceptions import InvalidCredentialError, UpstreamTimeoutError
+from djwechat.exceptions import AppCredentialsError, UpstreamTimeoutError
 from tests.client.support import Blocking
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -199,15 +199,15 @@ def test_failed_renewal_keeps_serving_the_valid_token(endpoint, make_manager) ->
     manager = make_manager(endpoint)
     first = manager.get()
     cache.set(manager.key, {**first.to_cache(), "r": time.time() - 1}, timeout=7200)
-    endpoint.fail = InvalidCredentialError(errcode=40125)
+    endpoint.fail = AppCredentialsError(errcode=40125)
     assert make_manager(endpoint).get().token == "token-1"
     assert len(endpoint.calls) == 2
 
 
 def test_missing_token_fetch_error_propagates_and_releases_the_lock(endpoint, make_manager) -> None:
     manager = make_manager(endpoint)
-    endpoint.fail = InvalidCredentialError(errcode=40125)
-    with pytest.raises(InvalidCredentialError):
+    endpoint.fail = AppCredentialsError(errcode=40125)
+    with pytest.raises(AppCredentialsError):
         manager.get()
     assert cache.get(manager.lock_key) is None
     endpoint.fail = None

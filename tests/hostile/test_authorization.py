@@ -7,12 +7,12 @@ import json
 import time
 from typing import Any
 
+import jwt as pyjwt
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-import jwt as pyjwt
 from djwechat.accounts.models import Identity
 from djwechat.jwt.models import JWTSession
 from tests.hostile.checks import assert_json_error

@@ -8,6 +8,7 @@ from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import jwt
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
@@ -15,7 +16,6 @@ from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.test import Client
 
-import jwt
 from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.record_cache import record_key

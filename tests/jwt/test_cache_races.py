@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import jwt
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
 
 import djwechat.jwt
-import jwt
 from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.record_cache import purge

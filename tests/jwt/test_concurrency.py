@@ -6,10 +6,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 import pytest
 from django.db import connection
 
-import jwt
 from djwechat.jwt.models import JWTSession
 from tests.jwt.conftest import API
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import jwt
 import pytest
 from django.conf import settings
 from django.contrib.auth import user_logged_in
 from django.test import RequestFactory, override_settings
 
 import djwechat.jwt
-import jwt
 from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.serializers import user_payload

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-import jwt
 from djwechat.exceptions import RefreshReuseError, SessionRevokedError
 from djwechat.jwt import sessions
 from djwechat.jwt.models import JWTSession

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.test import override_settings
 
-import jwt
 from djwechat.exceptions import ExpiredTokenError, InvalidTokenError
 from djwechat.jwt import tokens
 from tests.jwt.conftest import API, error_code

@@ -1,4 +1,4 @@
-"""The per-unionid lock: exclusive between threads, re-entrant, held until commit."""
+"""The per-unionid lock: exclusive, taken once per login, held until commit."""
 
 from __future__ import annotations
 
@@ -54,15 +54,30 @@ def test_another_login_of_the_same_person_waits_then_gives_up() -> None:
         pass
 
 
-def test_re_entrant_and_released_on_exit() -> None:
-    with unionid_lock("u-1"), unionid_lock("u-1"):
-        assert cache.get(_key("u-1"))
-    assert cache.get(_key("u-1")) is None
+def held(unionid: str) -> bool:
+    return cache.get(_key(unionid)) is not None
+
+
+def test_held_in_the_block_released_on_exit_and_not_re_entrant() -> None:
+    with unionid_lock("u-1"):
+        assert held("u-1")
+        # A login takes it once: a second take is another login, and waits.
+        with pytest.raises(ThrottledError), unionid_lock("u-1", wait=0.05):
+            pass
+        assert held("u-1")
+    assert not held("u-1")
+
+
+def lock_keys() -> list[str]:
+    # The fixture's LocMemCache: every key it holds, whatever the lock would call it.
+    return [key for key in cache._cache if "djwechat:login:unionid:" in key]  # type: ignore[attr-defined]
 
 
 def test_no_unionid_no_lock() -> None:
+    with unionid_lock("u-probe"):
+        assert len(lock_keys()) == 1, "the probe must see a lock that is taken"
     with unionid_lock(None), unionid_lock(""):
-        pass
+        assert lock_keys() == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,10 +85,8 @@ def test_inside_a_transaction_it_is_held_until_commit() -> None:
     with transaction.atomic():
         with unionid_lock("u-tx"):
             pass
-        assert cache.get(_key("u-tx")), "released before the commit"
-        with unionid_lock("u-tx", wait=0.1):  # the same thread may take it again
-            pass
-    assert cache.get(_key("u-tx")) is None
+        assert held("u-tx"), "released before the commit"
+    assert not held("u-tx")
 
 
 @pytest.mark.django_db(transaction=True)

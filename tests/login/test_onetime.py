@@ -13,8 +13,8 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 
-from djwechat.client.cacheio import CacheIO
-from djwechat.client.concurrency import run_sync
+from djwechat._internal.cacheio import CacheIO
+from djwechat._internal.concurrency import run_sync
 from djwechat.exceptions import LoginStateError, PollSecretError, SharedStateError
 from djwechat.login.onetime import OneTimeStore, digest, new_token, parse_token
 

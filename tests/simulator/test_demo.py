@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 from django.core.management import CommandError, call_command
-from example.demo.management.commands.wechat_demo import Command
 
 from djwechat.testing import SimulatorControl
+from example.demo.management.commands.wechat_demo import Command
 
 DEMO_APPS = {
     "mp": {"TYPE": "miniprogram", "APP_ID": "wxdemomp", "APP_SECRET": "mp-secret"},

@@ -3,7 +3,7 @@
 ``get_client(alias)`` returns the shared :class:`WeChatClient` of a configured app and
 ``get_async_client(alias)`` its :class:`AsyncWeChatClient` twin (the same methods, awaited);
 their access token is shared by every process and host through the Django cache (see
-:mod:`djwechat.client.tokens`), errcodes become the exceptions of :mod:`djwechat.exceptions`
+:mod:`djwechat.client.access_tokens`), errcodes become the exceptions of :mod:`djwechat.exceptions`
 (table: :data:`djwechat.client.errors.ERRCODE_EXCEPTIONS`).
 
 Example::
@@ -17,11 +17,11 @@ Example::
 
 from __future__ import annotations
 
+from djwechat.client.access_tokens import AccessTokenManager, AsyncAccessTokenManager, CachedToken
 from djwechat.client.async_client import AsyncWeChatClient
 from djwechat.client.client import WeChatClient
 from djwechat.client.errors import ERRCODE_EXCEPTIONS
 from djwechat.client.registry import get_async_client, get_client, reset_clients
-from djwechat.client.tokens import AccessTokenManager, AsyncAccessTokenManager, CachedToken
 from djwechat.client.types import AccessToken, Code2Session, OAuthToken, OAuthUserInfo, PhoneInfo
 
 __all__ = [

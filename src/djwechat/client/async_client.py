@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from djwechat.client import api
+from djwechat.client.access_tokens import AsyncAccessTokenManager
 from djwechat.client.base import ClientBase
 from djwechat.client.http import AsyncAPISession
-from djwechat.client.tokens import AsyncAccessTokenManager
 from djwechat.client.types import AccessToken, Code2Session, OAuthToken, OAuthUserInfo, PhoneInfo
 from djwechat.conf import AppSettings, WeChatSettings
 

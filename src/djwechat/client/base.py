@@ -2,19 +2,19 @@
 
 Both describe each endpoint with :mod:`djwechat.client.api`, send through a session running
 :func:`djwechat.client.exchange.exchange`, and keep the app access token with a
-:class:`~djwechat.client.tokens.TokenKeeper` under the same cache key.  The call flow below is
+:class:`~djwechat.client.access_tokens.TokenKeeper` under the same cache key.  The call flow below is
 written once, as a coroutine: the async client awaits it, the sync client runs it with blocking
-I/O through :func:`~djwechat.client.concurrency.run_sync`.
+I/O through :func:`~djwechat._internal.concurrency.run_sync`.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from djwechat.client.access_tokens import TokenKeeper
 from djwechat.client.api import APICall
 from djwechat.client.errors import TOKEN_ERRCODES
 from djwechat.client.http import APISession, AsyncAPISession
-from djwechat.client.tokens import TokenKeeper
 from djwechat.conf import AppSettings, WeChatSettings, get_settings
 from djwechat.exceptions import AccessTokenError
 

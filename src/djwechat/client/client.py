@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 
 from django.views.decorators.debug import sensitive_variables
 
+from djwechat._internal.concurrency import run_sync
 from djwechat.client import api
+from djwechat.client.access_tokens import AccessTokenManager
 from djwechat.client.base import ClientBase
-from djwechat.client.concurrency import run_sync
 from djwechat.client.http import APISession
-from djwechat.client.tokens import AccessTokenManager
 from djwechat.client.types import AccessToken, Code2Session, OAuthToken, OAuthUserInfo, PhoneInfo
 from djwechat.conf import AppSettings, WeChatSettings
 

@@ -18,10 +18,10 @@ from djwechat.exceptions import (
     AccessTokenError,
     APIError,
     APIUnauthorizedError,
+    AppCredentialsError,
     CodeBlockedError,
     CodeUsedError,
     InvalidCodeError,
-    InvalidCredentialError,
     InvalidRefreshTokenError,
     RateLimitedError,
     UpstreamError,
@@ -40,14 +40,14 @@ __all__ = [
 #: errcode -> exception class.  Anything not listed is a plain :class:`APIError`.
 ERRCODE_EXCEPTIONS: Final[Mapping[int, type[APIError]]] = {
     # Credentials of the app (cgi-bin/token, stable_token, jscode2session, sns/oauth2/*).
-    40001: InvalidCredentialError,  # wrong AppSecret when fetching a token; see TOKEN_ERRCODES
-    40002: InvalidCredentialError,  # invalid grant_type
-    40013: InvalidCredentialError,  # invalid appid
-    40125: InvalidCredentialError,  # invalid appsecret
-    40164: InvalidCredentialError,  # caller IP not in the whitelist
-    41002: InvalidCredentialError,  # appid missing
-    41004: InvalidCredentialError,  # secret missing
-    61024: InvalidCredentialError,  # third-party platform appid on the wrong token endpoint
+    40001: AppCredentialsError,  # wrong AppSecret when fetching a token; see TOKEN_ERRCODES
+    40002: AppCredentialsError,  # invalid grant_type
+    40013: AppCredentialsError,  # invalid appid
+    40125: AppCredentialsError,  # invalid appsecret
+    40164: AppCredentialsError,  # caller IP not in the whitelist
+    41002: AppCredentialsError,  # appid missing
+    41004: AppCredentialsError,  # secret missing
+    61024: AppCredentialsError,  # third-party platform appid on the wrong token endpoint
     # Access tokens.
     40014: AccessTokenError,  # invalid access_token
     41001: AccessTokenError,  # access_token missing
@@ -106,7 +106,7 @@ def error_for(
     ``api`` names the call in the message (a path, never a URL with its query).  ``secrets`` are
     scrubbed from WeChat's ``errmsg`` before it is kept.  On a call that carried the app's access
     token, 40001 means the token was refused, so it becomes :class:`AccessTokenError` instead of
-    :class:`InvalidCredentialError`.  ``-1`` (still busy after the retries) becomes
+    :class:`AppCredentialsError`.  ``-1`` (still busy after the retries) becomes
     :class:`UpstreamError`.
     """
     errcode = errcode_of(body)

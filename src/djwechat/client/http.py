@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 import httpx
 from django.core.exceptions import ImproperlyConfigured
 
+from djwechat._internal.concurrency import PerLoop
 from djwechat._internal.imports import import_hook
 from djwechat._internal.redact import install_redaction
 from djwechat.client.api import APICall
-from djwechat.client.concurrency import PerLoop
 from djwechat.client.exchange import backoff_delay, client_options, exchange
 
 __all__ = ["APISession", "AsyncAPISession", "backoff_delay"]
@@ -51,7 +51,7 @@ class _Session(ABC):
         """Send ``call`` and return its parsed answer (see :func:`exchange`).
 
         On the blocking session the coroutine never suspends: run it with
-        :func:`~djwechat.client.concurrency.run_sync`.
+        :func:`~djwechat._internal.concurrency.run_sync`.
         """
         return await exchange(self, call, max_retries=self.max_retries, timeout=self.timeout)
 

@@ -30,7 +30,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from djwechat._internal.settings_values import ConfigProblem
 from djwechat.conf.model import (
     APP_TYPES,
     DEFAULT_PIPELINE,
@@ -47,6 +46,7 @@ from djwechat.conf.model import (
     WeChatSettings,
 )
 from djwechat.conf.parsing import parse_settings
+from djwechat.conf.values import ConfigProblem
 
 __all__ = [
     "APP_TYPES",

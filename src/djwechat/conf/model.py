@@ -1,5 +1,9 @@
 """The parsed settings: one frozen dataclass per section of ``settings.WECHAT``, and their constants.
 
+Each setting is declared here once: the field ``access_token_lifetime`` of :class:`JWTSettings`
+is the key ``WECHAT["JWT"]["ACCESS_TOKEN_LIFETIME"]``, its default is the setting's default and
+its annotation picks the converter (:func:`djwechat.conf.parsing.schema`); a field that needs a
+stricter one names it in ``metadata["convert"]``, a field that is no key says ``"key": False``.
 Built by :func:`djwechat.conf.parsing.parse_settings`; import them from :mod:`djwechat.conf`.
 """
 
@@ -10,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final, Literal
 
+from djwechat.conf.values import choice, positive_int, rate
 from djwechat.exceptions import AppNotFoundError
 
 AppType = Literal["miniprogram", "website", "official_account"]
 MessageMode = Literal["plain", "compatible", "safe"]
 TokenMode = Literal["stable", "classic"]
+OAuthScope = Literal["snsapi_userinfo", "snsapi_base"]
 
 APP_TYPES: Final = ("miniprogram", "website", "official_account")
 MESSAGE_MODES: Final = ("plain", "compatible", "safe")
@@ -40,7 +46,7 @@ class AppSettings:
     """One WeChat application, as configured under ``WECHAT["APPS"][alias]``."""
 
     #: The key under ``APPS``; used in URLs.
-    alias: str
+    alias: str = field(metadata={"key": False})
     #: ``miniprogram``, ``website`` or ``official_account``.
     type: AppType
     #: The AppID (``wx…``).
@@ -58,7 +64,7 @@ class AppSettings:
     #: Dotted path of the app's :class:`djwechat.messaging.Router` (official accounts only).
     router: str = ""
     #: OAuth scope used by the Official Account H5 login (``snsapi_base`` or ``snsapi_userinfo``).
-    oauth_scope: str = "snsapi_userinfo"
+    oauth_scope: OAuthScope = "snsapi_userinfo"
     #: Origin (``https://www.example.com``) of the OAuth callback URL sent to WeChat (website and
     #: official accounts); empty: the origin of the request, as Django's ``build_absolute_uri`` sees it.
     callback_base_url: str = ""
@@ -77,7 +83,7 @@ class JWTSettings:
     #: Extra keys accepted when verifying (key rotation): old HMAC secrets or old public keys.
     verifying_keys: tuple[str, ...] = field(default=(), repr=False)
     #: The one algorithm accepted (``none`` never is); RS/ES algorithms need PEM keys.
-    algorithm: str = "HS256"
+    algorithm: str = field(default="HS256", metadata={"convert": choice(*JWT_ALGORITHMS)})
     #: Clock skew tolerated when checking ``exp``, ``nbf`` and ``iat``.
     leeway: timedelta = timedelta(seconds=0)
     #: ``iss`` claim written and required when set.
@@ -116,10 +122,10 @@ class LoginSettings:
     pipeline: tuple[str, ...] = DEFAULT_PIPELINE
     #: Per-client (IP) login rate, a DRF rate such as ``"30/minute"``, and per-user rate of the
     #: endpoints that call WeChat for a logged-in user (phone numbers); ``None`` disables both.
-    throttle_rate: str | None = "30/minute"
+    throttle_rate: str | None = field(default="30/minute", metadata={"convert": rate})
     #: Per-account login rate (the login string and the account it names / the openid); ``None``
     #: disables it.
-    account_throttle_rate: str | None = "30/minute"
+    account_throttle_rate: str | None = field(default="30/minute", metadata={"convert": rate})
     #: Seconds a website QR login ticket stays valid.
     qr_ticket_seconds: int = 300
     #: Seconds a QR poll request waits for a change before answering ``pending``.
@@ -146,7 +152,7 @@ class MessageSettings:
     handler_budget: float = 4.0
     #: Threads per process that run handlers; each may block on I/O for the whole budget, and
     #: when all are busy new pushes queue (their wait counts against their budget).
-    handler_threads: int = 8
+    handler_threads: int = field(default=8, metadata={"convert": positive_int})
     #: Seconds a per-user conversation state lives in the cache.
     state_seconds: int = 24 * 3600
 
@@ -176,7 +182,7 @@ class WeChatSettings:
     """The whole parsed ``settings.WECHAT``."""
 
     #: alias -> app.
-    apps: Mapping[str, AppSettings]
+    apps: Mapping[str, AppSettings] = field(metadata={"key": False})
     #: Base URL of the server APIs (the simulator's URL in development).
     api_base_url: str = "https://api.weixin.qq.com"
     #: Base URL of the browser-facing authorization pages.
@@ -189,10 +195,10 @@ class WeChatSettings:
     #: How many reverse proxies in front of Django append to ``X-Forwarded-For``; ``0``: none,
     #: the client is ``REMOTE_ADDR``.  Used for login throttles and session addresses.
     trusted_proxies: int = 0
-    jwt: JWTSettings = field(default_factory=JWTSettings)
-    login: LoginSettings = field(default_factory=LoginSettings)
-    messages: MessageSettings = field(default_factory=MessageSettings)
-    client: ClientSettings = field(default_factory=ClientSettings)
+    jwt: JWTSettings = field(default_factory=JWTSettings, metadata={"key": False})
+    login: LoginSettings = field(default_factory=LoginSettings, metadata={"key": False})
+    messages: MessageSettings = field(default_factory=MessageSettings, metadata={"key": False})
+    client: ClientSettings = field(default_factory=ClientSettings, metadata={"key": False})
 
     def app(self, alias: str, *, type: AppType | None = None) -> AppSettings:
         """The app configured under ``alias``; :class:`AppNotFoundError` if none (of that type)."""

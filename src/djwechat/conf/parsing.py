@@ -1,8 +1,9 @@
 """Parsing and validating a raw ``settings.WECHAT`` value into :class:`~djwechat.conf.model.WeChatSettings`.
 
-Each section has a schema: setting key -> (dataclass field, converter).  The converters
-(:mod:`djwechat._internal.settings_values`) report every problem as a
-:class:`~djwechat._internal.settings_values.ConfigProblem` instead of raising, so that
+Each section's schema (setting key -> (dataclass field, converter)) is derived by :func:`schema`
+from its dataclass in :mod:`djwechat.conf.model`, where every setting is declared once.  The
+converters (:mod:`djwechat.conf.values`) report every problem as a
+:class:`~djwechat.conf.values.ConfigProblem` instead of raising, so that
 ``manage.py check`` can list them all; rules that span several keys are checked here.
 """
 
@@ -10,29 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import typing
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from djwechat._internal.settings_values import (
-    ConfigProblem,
-    Converter,
-    bool_value,
-    choice,
-    float_value,
-    int_value,
-    optional_str,
-    positive_int,
-    rate,
-    section,
-    str_tuple,
-    str_value,
-    timedelta_value,
-)
 from djwechat.conf.model import (
-    APP_TYPES,
-    JWT_ALGORITHMS,
-    MESSAGE_MODES,
     AppSettings,
     ClientSettings,
     JWTSettings,
@@ -40,85 +24,65 @@ from djwechat.conf.model import (
     MessageSettings,
     WeChatSettings,
 )
+from djwechat.conf.values import (
+    ConfigProblem,
+    Converter,
+    bool_value,
+    choice,
+    float_value,
+    int_value,
+    optional_str,
+    section,
+    str_tuple,
+    str_value,
+    timedelta_value,
+)
 
-__all__ = ["SCHEMAS", "parse_settings"]
+__all__ = ["SCHEMAS", "parse_settings", "schema"]
 
 _ENCODING_AES_KEY_RE: Final = re.compile(r"\A[A-Za-z0-9]{43}\Z")
 #: An origin: scheme and host (and port), nothing after it but an optional "/".
 _ORIGIN_RE: Final = re.compile(r"\Ahttps?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?/?\Z")
 
-_APP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
-    "TYPE": ("type", choice(*APP_TYPES)),
-    "APP_ID": ("app_id", str_value),
-    "APP_SECRET": ("app_secret", str_value),
-    "TOKEN": ("token", str_value),
-    "ENCODING_AES_KEY": ("encoding_aes_key", str_value),
-    "PREVIOUS_ENCODING_AES_KEYS": ("previous_encoding_aes_keys", str_tuple),
-    "MESSAGE_MODE": ("message_mode", choice(*MESSAGE_MODES)),
-    "ROUTER": ("router", str_value),
-    "OAUTH_SCOPE": ("oauth_scope", choice("snsapi_userinfo", "snsapi_base")),
-    "CALLBACK_BASE_URL": ("callback_base_url", str_value),
+#: Converters by annotation; a field whose values need more (a rate, a positive count, one of
+#: a list that is not its type) names its own in ``metadata["convert"]``.
+_CONVERTERS: Final[Mapping[Any, Converter]] = {
+    str: str_value,
+    str | None: optional_str,
+    bool: bool_value,
+    int: int_value,
+    float: float_value,
+    timedelta: timedelta_value,
+    tuple[str, ...]: str_tuple,
 }
 
-_JWT_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
-    "ACCESS_TOKEN_LIFETIME": ("access_token_lifetime", timedelta_value),
-    "REFRESH_TOKEN_LIFETIME": ("refresh_token_lifetime", timedelta_value),
-    "SIGNING_KEY": ("signing_key", optional_str),
-    "VERIFYING_KEYS": ("verifying_keys", str_tuple),
-    "ALGORITHM": ("algorithm", choice(*JWT_ALGORITHMS)),
-    "LEEWAY": ("leeway", timedelta_value),
-    "ISSUER": ("issuer", optional_str),
-    "AUDIENCE": ("audience", optional_str),
-    "AUTH_HEADER_TYPES": ("auth_header_types", str_tuple),
-    "SINGLE_SESSION": ("single_session", bool_value),
-    "REFRESH_GRACE_SECONDS": ("refresh_grace_seconds", int_value),
-    "USER_TO_PAYLOAD": ("user_to_payload", str_value),
-    "PAYLOAD_TO_USER": ("payload_to_user", str_value),
-    "EXTRA_CLAIMS": ("extra_claims", optional_str),
-    "TOKEN_RESPONSE": ("token_response", optional_str),
-    "SESSION_CACHE_SECONDS": ("session_cache_seconds", int_value),
-    "SET_REQUEST_USER": ("set_request_user", bool_value),
-    "LAST_SEEN_INTERVAL": ("last_seen_interval", int_value),
-    "MAX_HEADER_LENGTH": ("max_header_length", int_value),
-}
 
-_LOGIN_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
-    "PIPELINE": ("pipeline", str_tuple),
-    "THROTTLE_RATE": ("throttle_rate", rate),
-    "ACCOUNT_THROTTLE_RATE": ("account_throttle_rate", rate),
-    "QR_TICKET_SECONDS": ("qr_ticket_seconds", int_value),
-    "QR_POLL_SECONDS": ("qr_poll_seconds", float_value),
-    "ALLOWED_REDIRECT_HOSTS": ("allowed_redirect_hosts", str_tuple),
-    "LOGIN_CODE_SECONDS": ("login_code_seconds", int_value),
-    "WATERMARK_MAX_AGE": ("watermark_max_age", int_value),
-}
+def _converter(annotation: Any) -> Converter:
+    if typing.get_origin(annotation) is Literal:
+        return choice(*typing.get_args(annotation))
+    return _CONVERTERS[annotation]
 
-_MESSAGES_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
-    "TIMESTAMP_TOLERANCE": ("timestamp_tolerance", int_value),
-    "DEDUPE_SECONDS": ("dedupe_seconds", int_value),
-    "MAX_BODY_SIZE": ("max_body_size", int_value),
-    "HANDLER_BUDGET": ("handler_budget", float_value),
-    "HANDLER_THREADS": ("handler_threads", positive_int),
-    "STATE_SECONDS": ("state_seconds", int_value),
-}
 
-_CLIENT_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
-    "TIMEOUT": ("timeout", float_value),
-    "MAX_RETRIES": ("max_retries", int_value),
-    "TOKEN_MODE": ("token_mode", choice("stable", "classic")),
-    "TOKEN_REFRESH_MARGIN": ("token_refresh_margin", int_value),
-    "LOCK_TIMEOUT": ("lock_timeout", float_value),
-    "TRANSPORT": ("transport", optional_str),
-    "ASYNC_TRANSPORT": ("async_transport", optional_str),
-}
+def schema(cls: type[Any]) -> Mapping[str, tuple[str, Converter]]:
+    """``KEY -> (field, converter)`` of a settings dataclass: each field is the key in lower case.
 
-_TOP_SCHEMA: Final[Mapping[str, tuple[str, Converter]]] = {
-    "API_BASE_URL": ("api_base_url", str_value),
-    "OPEN_BASE_URL": ("open_base_url", str_value),
-    "SITE_URL": ("site_url", str_value),
-    "CACHE_ALIAS": ("cache_alias", str_value),
-    "TRUSTED_PROXIES": ("trusted_proxies", int_value),
-}
+    Fields that are not keys of their section (an app's ``alias``, the top level's sections)
+    say so with ``metadata={"key": False}``.
+    """
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name.upper(): (f.name, f.metadata.get("convert") or _converter(hints[f.name]))
+        for f in dataclasses.fields(cls)
+        if f.metadata.get("key", True)
+    }
+
+
+_APP_SCHEMA: Final = schema(AppSettings)
+_JWT_SCHEMA: Final = schema(JWTSettings)
+_LOGIN_SCHEMA: Final = schema(LoginSettings)
+_MESSAGES_SCHEMA: Final = schema(MessageSettings)
+_CLIENT_SCHEMA: Final = schema(ClientSettings)
+_TOP_SCHEMA: Final = schema(WeChatSettings)
 _TOP_SECTIONS: Final = ("APPS", "JWT", "LOGIN", "MESSAGES", "CLIENT")
 
 #: Every schema by where it applies ("" is the top level): what ``docs/settings.md`` must list.

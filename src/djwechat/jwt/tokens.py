@@ -17,10 +17,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+import jwt
 from django.conf import settings as django_settings
 from jwt.types import Options
 
-import jwt
 from djwechat._internal import clock
 from djwechat.conf import JWTSettings, get_settings, on_settings_reset
 from djwechat.exceptions import ExpiredTokenError, InvalidTokenError

@@ -10,8 +10,8 @@ Taking a value is race-safe on every shared cache: :meth:`OneTimeStore.take` cla
 value and the others learn that it was already used.  The winner then deletes the value.
 
 The store is written once, as coroutines over the cache I/O of the shared access token
-(:class:`~djwechat.client.cacheio.CacheIO` blocking, :class:`~djwechat.client.cacheio.AsyncCacheIO`
-awaited); sync code runs them with :func:`~djwechat.client.concurrency.run_sync`.
+(:class:`~djwechat._internal.cacheio.CacheIO` blocking, :class:`~djwechat._internal.cacheio.AsyncCacheIO`
+awaited); sync code runs them with :func:`~djwechat._internal.concurrency.run_sync`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from asgiref.sync import sync_to_async
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 
-from djwechat.client.cacheio import AsyncCacheIO, CacheIO
+from djwechat._internal.cacheio import AsyncCacheIO, CacheIO
 from djwechat.conf import get_settings
 from djwechat.exceptions import LoginStateError, SharedStateError, WeChatError
 

@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any, Final
 
-from djwechat.simulator import tokens
+from djwechat.simulator import access_tokens as tokens
 from djwechat.simulator.errors import SimError
 from djwechat.simulator.http import Request
 from djwechat.simulator.identity import openid_for

@@ -11,8 +11,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from djwechat import jwt
 from djwechat.accounts.signals import login_succeeded
-from djwechat.login.pipeline import LoginContext, run_pipeline
-from djwechat.login.pipeline.locks import first_login_lock
+from djwechat.login.pipeline import LoginContext
+from djwechat.login.pipeline.runner import login_lock, run_steps
 
 #: Server-side session keys set by every WeChat login: which app, and the user's openid there.
 SESSION_APP_ID: Final = "wechat_app_id"
@@ -45,17 +45,18 @@ def complete_login(
     """Run the pipeline on ``ctx`` and start a JWT session for its user, all or nothing.
 
     ``session_data`` goes into the server-side session only (a WeChat ``session_key`` belongs
-    there).  For a first login in the app, the unionid lock is taken before the transaction
-    opens and given back after it commits, so a concurrent first login of the same person in another app sees this one's
-    identity (see :mod:`djwechat.login.pipeline.locks`).  ``login_succeeded`` is sent inside
+    there).  Under :func:`~djwechat.login.pipeline.runner.login_lock`: for a first login in the
+    app the unionid lock is taken once, before the transaction opens, and given back after it
+    commits, so a concurrent first login of the same person in another
+    app sees this one's identity.  ``login_succeeded`` is sent inside
     the transaction, after the session was created.
 
     Raises what :func:`~djwechat.login.pipeline.run_pipeline` raises
     (:class:`~djwechat.login.pipeline.StopPipeline`, :class:`~djwechat.exceptions.WeChatError`);
     then nothing of the login is kept.
     """
-    with first_login_lock(ctx.app.app_id, ctx.openid, ctx.unionid), transaction.atomic():
-        done = run_pipeline(ctx)
+    with login_lock(ctx) as checked, transaction.atomic():
+        done = run_steps(checked)
         tokens = jwt.login(request, done.user, session_data=session_data, is_new_user=done.is_new_user)
         login_succeeded.send(
             sender=type(done.user),

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from djwechat._internal.concurrency import run_sync
 from djwechat._internal.throttling import throttle_login
-from djwechat.client.concurrency import run_sync
 from djwechat.conf import get_settings
 from djwechat.exceptions import BadRequestError, LoginRefusedError, WeChatError
 from djwechat.login.flows import inputs

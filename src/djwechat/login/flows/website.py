@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from djwechat._internal import clock
+from djwechat._internal.cacheio import CacheIO
+from djwechat._internal.concurrency import run_sync
 from djwechat._internal.throttling import throttle_login
-from djwechat.client.cacheio import CacheIO
-from djwechat.client.concurrency import run_sync
 from djwechat.conf import get_settings
 from djwechat.exceptions import LoginRefusedError, LoginStateError, PollSecretError, WeChatError
 from djwechat.login.flows import inputs

@@ -6,8 +6,14 @@ Within one app the ``(app_id, openid)`` unique constraint is the guard (see
 unique: a first Mini Program login and a first website login of the same person insert two
 different identity rows, and each would create its own user if both looked for the unionid
 before either committed.  No row exists yet that ``select_for_update`` could lock, so the lock
-lives in the shared cache (``cache.add`` is atomic on Redis and on the database cache) and is
-held until the login's transaction has committed, when the other login can see its identity.
+lives in the shared cache: the :class:`~djwechat._internal.cachelock.CacheLock` the access token
+uses too (``cache.add`` with a TTL, released only by its owner), held until the login's
+transaction has committed, when the other login can see its identity.
+
+A login takes it once, before its transaction opens
+(:func:`~djwechat.login.pipeline.runner.login_transaction`): on MySQL's ``REPEATABLE READ`` a
+transaction that had read before the lock was taken would not see the identity the other
+login committed.
 
 The guarantee needs every process to share the cache, which is the production setup anyway
 (Redis).  The lock expires after :data:`LOCK_TTL` seconds should its holder die.
@@ -20,18 +26,16 @@ instead of three cache round trips.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
 from typing import Final
 
-from django.core.cache import BaseCache, caches
 from django.db import transaction
 
-from djwechat._internal.backoff import Backoff
+from djwechat._internal.cacheio import CacheIO
+from djwechat._internal.cachelock import CacheLock
+from djwechat._internal.concurrency import run_sync
 from djwechat.accounts.models import Identity
 from djwechat.conf import get_settings
 from djwechat.exceptions import ThrottledError
@@ -42,20 +46,6 @@ LOCK_TTL: Final = 30
 LOCK_WAIT: Final = 10.0
 
 _local = threading.local()
-
-
-@dataclass(slots=True)
-class _Held:
-    token: str
-    depth: int = 0
-    awaiting_commit: bool = False
-
-
-def _held() -> dict[str, _Held]:
-    held: dict[str, _Held] | None = getattr(_local, "held", None)
-    if held is None:
-        held = _local.held = {}
-    return held
 
 
 def first_login_lock(app_id: str, openid: str, unionid: str | None) -> AbstractContextManager[None]:
@@ -76,59 +66,48 @@ def unionid_lock(unionid: str | None, *, wait: float = LOCK_WAIT) -> Iterator[No
 
     Leaving the block normally inside an open transaction keeps the lock until that transaction
     commits (``on_commit``), since before that no other connection can see the identity just
-    made; leaving it with an exception frees it at once (the block's writes were rolled back),
-    unless an earlier block of the same transaction still waits for the commit.
-
-    A thread that holds the lock, or still waits to release it at commit, takes it again for
-    free: the flows take it around their whole transaction and the pipeline runner takes it
-    again inside, and a thread sees its own uncommitted rows anyway.
+    made; leaving it with an exception frees it at once (the block's writes were rolled back).
+    A login takes it once (it is not re-entrant); a later login of the same person in the same
+    transaction (a test, a data migration) finds it held until that commit and goes ahead.
 
     Raises :class:`ThrottledError` (429) when another login of the same person holds the lock
-    for more than ``wait`` seconds.
+    for more than ``wait`` seconds, :class:`~djwechat.exceptions.SharedStateError` (503) when
+    the cache keeps failing.
     """
     if not unionid:
         yield
         return
     key = _key(unionid)
-    cache = caches[get_settings().cache_alias]
-    held = _held()
-    mine = held.get(key)
-    if mine is None or (mine.depth == 0 and cache.get(key) != mine.token):
-        mine = held[key] = _Held(token=_acquire(cache, key, wait))
-    mine.depth += 1
+    pending = _awaiting_commit()
+    earlier = pending.get(key)
+    if earlier is not None and run_sync(earlier.io.get(key)) == earlier.owner:
+        # An earlier login of this transaction holds it until the commit: nothing to add.
+        yield
+        return
+    lock = CacheLock(CacheIO(get_settings().cache_alias), key, timeout=LOCK_TTL)
+    if not run_sync(lock.wait(wait)):
+        raise ThrottledError("Another login of this WeChat user is in progress; try again.", wait=1)
 
     def release() -> None:
-        if held.get(key) is mine:
-            del held[key]
-        # Only our own lock: after an expiry another login may hold the key by now.
-        if cache.get(key) == mine.token:
-            cache.delete(key)
+        if pending.get(key) is lock:
+            del pending[key]
+        run_sync(lock.release())
 
-    failed = False
     try:
         yield
     except BaseException:
-        failed = True
+        release()
         raise
-    finally:
-        mine.depth -= 1
-        if mine.depth == 0:
-            if not transaction.get_connection().in_atomic_block:
-                release()
-            elif not failed:
-                if not mine.awaiting_commit:
-                    mine.awaiting_commit = True
-                    transaction.on_commit(release)
-            elif not mine.awaiting_commit:
-                release()
+    if transaction.get_connection().in_atomic_block:
+        pending[key] = lock
+        transaction.on_commit(release)
+    else:
+        release()
 
 
-def _acquire(cache: BaseCache, key: str, wait: float) -> str:
-    token = secrets.token_hex(8)
-    backoff = Backoff(wait, start=0.005, cap=0.1, jitter=True)
-    while not cache.add(key, token, LOCK_TTL):
-        pause = backoff.pause()
-        if pause is None:
-            raise ThrottledError("Another login of this WeChat user is in progress; try again.", wait=1)
-        time.sleep(pause)
-    return token
+def _awaiting_commit() -> dict[str, CacheLock]:
+    """This thread's locks that wait for their transaction to commit, by key."""
+    held: dict[str, CacheLock] | None = getattr(_local, "held", None)
+    if held is None:
+        held = _local.held = {}
+    return held

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Final
 
 from django.db import IntegrityError, transaction
@@ -31,49 +32,71 @@ def get_pipeline() -> tuple[Step, ...]:
     return tuple(import_hook(path) for path in get_settings().login.pipeline)
 
 
-def run_pipeline(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> LoginContext:
-    """Run ``steps`` (default: the configured pipeline) and return the completed context.
+@contextmanager
+def login_lock(ctx: LoginContext) -> Iterator[LoginContext]:
+    """Hold what one login needs held; yields ``ctx`` with ids a database can store.
 
-    The steps run in one transaction (a savepoint when the caller already opened one), under
-    the per-unionid lock of :mod:`~djwechat.login.pipeline.locks` when this is the person's first
-    login in the app.  When a step hits an
-    ``IntegrityError`` - a concurrent first login of the same person inserted the identity (or
-    the generated username) first - the attempt is rolled back and the pipeline runs again on a
-    fresh copy of ``ctx``, and then finds the winner's rows; after :data:`MAX_ATTEMPTS` the
-    error propagates.  ``ctx`` itself is not changed; the returned context is a new object.
+    For the person's first login in the app that is the per-unionid lock of
+    :mod:`~djwechat.login.pipeline.locks`, taken before the login's transaction opens (on
+    MySQL's ``REPEATABLE READ`` a transaction that had already read would not see a concurrent
+    login's identity) and given back after it commits.  :func:`run_pipeline` runs under it, and
+    so does a flow's whole login (pipeline, session, signal): the lock is taken once per login.
 
     An openid holding a control character or a lone surrogate (nothing WeChat hands out, and
     nothing a database column can store) is refused with :class:`LoginError`; such a unionid
-    counts as none.  Profile and extra-data values are cleaned where they are stored
-    (:func:`~djwechat.login.pipeline.users.profile_changes`, :class:`Identity`).
+    counts as none.
+    """
+    ctx = _storable_ids(ctx)
+    with first_login_lock(ctx.app.app_id, ctx.openid, ctx.unionid):
+        yield ctx
 
-    After the last step ``user_created`` and ``identity_linked`` are sent (see
-    :mod:`djwechat.accounts.signals`), still inside the transaction.
+
+def run_pipeline(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> LoginContext:
+    """Run ``steps`` (default: the configured pipeline) and return the completed context.
+
+    The steps run under :func:`login_lock`, in one transaction (a savepoint when the caller
+    already opened one) per attempt: see :func:`run_steps`.  ``ctx`` itself is not changed; the
+    returned context is a new object.
 
     Raises whatever a step raises: :class:`~djwechat.login.pipeline.StopPipeline`, a
     :class:`~djwechat.exceptions.WeChatError` (:class:`~djwechat.exceptions.LoginRefusedError`
     for an inactive user …); :class:`~djwechat.exceptions.LoginError` when the steps ended
     without a user and an identity.
     """
+    with login_lock(ctx) as checked:
+        return run_steps(checked, steps=steps)
+
+
+def run_steps(ctx: LoginContext, *, steps: Sequence[Step] | None = None) -> LoginContext:
+    """The attempts of :func:`run_pipeline`, for a caller that holds the :func:`login_lock` of ``ctx``.
+
+    When a step hits an ``IntegrityError`` - a concurrent first login of the same person
+    inserted the identity (or the generated username) first - the attempt's savepoint is rolled
+    back and the pipeline runs again on a fresh copy of ``ctx``, and then finds the winner's
+    rows; after :data:`MAX_ATTEMPTS` the error propagates.  Profile and extra-data values are
+    cleaned where they are stored (:func:`~djwechat.login.pipeline.users.profile_changes`,
+    :class:`Identity`).
+
+    After the last step ``user_created`` and ``identity_linked`` are sent (see
+    :mod:`djwechat.accounts.signals`), still inside the transaction.
+    """
     steps = get_pipeline() if steps is None else tuple(steps)
-    ctx = _storable_ids(ctx)
-    with first_login_lock(ctx.app.app_id, ctx.openid, ctx.unionid):
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            work = ctx.fresh_copy()
-            try:
-                with transaction.atomic():
-                    _run_steps(work, steps)
-                    _send_signals(work)
-            except IntegrityError:
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                logger.info(
-                    "Login of a %s user in app %r raced a concurrent login; running the pipeline again.",
-                    ctx.provider_name,
-                    ctx.app.alias,
-                )
-                continue
-            return work
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        work = ctx.fresh_copy()
+        try:
+            with transaction.atomic():
+                _run_steps(work, steps)
+                _send_signals(work)
+        except IntegrityError:
+            if attempt == MAX_ATTEMPTS:
+                raise
+            logger.info(
+                "Login of a %s user in app %r raced a concurrent login; running the pipeline again.",
+                ctx.provider_name,
+                ctx.app.alias,
+            )
+            continue
+        return work
     raise AssertionError("unreachable")  # pragma: no cover
 
 

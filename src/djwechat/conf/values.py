@@ -1,7 +1,7 @@
 """Converters that turn raw setting values into typed ones, collecting problems instead of raising.
 
-:mod:`djwechat.conf` declares each settings section as a schema (``KEY -> (field, converter)``)
-and parses it with :func:`section`; every problem found becomes a :class:`ConfigProblem`, which
+:mod:`djwechat.conf.parsing` derives each settings section's schema (``KEY -> (field,
+converter)``) from its dataclass and parses it with :func:`section`; every problem found becomes a :class:`ConfigProblem`, which
 the system checks report with its id.
 """
 

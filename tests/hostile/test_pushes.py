@@ -7,9 +7,10 @@ import time
 import pytest
 from django.test import Client
 
-from . import routers
-from .helpers import APP_ID, TOKEN, Peer, sha1, signed_query, text_push, url, vectors
-from .test_endpoint import ENDPOINT, post
+from tests.messaging import routers
+from tests.messaging.conftest import _reset_router_state, configure  # noqa: F401 - the fixtures
+from tests.messaging.helpers import APP_ID, TOKEN, Peer, sha1, signed_query, text_push, url, vectors
+from tests.messaging.test_endpoint import ENDPOINT, post
 
 XXE = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><Content>&x;</Content></xml>'
 LAUGHS = (
