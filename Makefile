@@ -4,6 +4,8 @@
 # DATABASE_URL / REDIS_URL select PostgreSQL / Redis; unset, SQLite and Django's database cache are used.
 #   make bench-http   the HTTP benchmark (gunicorn + wrk, PostgreSQL + Redis): docs/benchmarks.md
 #   make bench-smoke  the same harness in under a minute, for CI (no figure is meaningful)
+#   make soak         locust against gunicorn + PostgreSQL + Redis + the simulator, then the invariants
+#                     (SOAK_ARGS="--faults" for the fault schedule, "--smoke" for CI's short run): docs/reliability.md
 
 PYTHON ?= python3
 VENV := .venv
@@ -22,7 +24,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 BENCH_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck layers docs bench bench-tools bench-http bench-smoke clean
+.PHONY: demo test setup lint typecheck layers docs bench bench-tools bench-http bench-smoke soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +74,11 @@ bench-http: bench-tools
 
 bench-smoke: bench-tools
 	$(BENCH_PY) -m bench.httpbench --smoke $(BENCH_ARGS)
+
+SOAK_ARGS ?=
+soak: $(STAMP)
+	$(PY) -c 'import locust' 2>/dev/null || $(PY) -m pip install --quiet -e '.[load]'
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) example/db.sqlite3 .pytest_cache .mypy_cache .ruff_cache site build

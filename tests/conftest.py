@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+pytest_plugins = ("tests.secret_logs",)
+
 
 def _using_server_db() -> bool:
     return "sqlite" not in settings.DATABASES["default"]["ENGINE"]
@@ -61,12 +63,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``server_db`` run only on server databases (SQLite serialises writers), and
-    tests marked ``redis`` only on the pass with ``REDIS_URL``."""
+    tests marked ``redis`` or ``faults`` only on the pass with ``REDIS_URL`` (the fault tests
+    start servers of their own, which one CI leg is enough to exercise)."""
     unwanted = set()
     if not _using_server_db():
         unwanted.add("server_db")
     if not os.environ.get("REDIS_URL"):
-        unwanted.add("redis")
+        unwanted.update(("redis", "faults"))
     if not unwanted:
         return
     selected, deselected = [], []

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Remembers the secrets djwechat answers, for the no-secret-in-any-log check (tests/secret_logs.py).
+    "tests.secret_logs.RecordSecretsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -130,3 +130,23 @@ def test_a_5xx_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     assert [r.getMessage() for r in caplog.records].count(
         "wechat_unavailable answered 503: " + exceptions.UpstreamError.default_message
     ) == 1
+
+
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_a_database_that_cannot_be_reached_is_a_json_503(error: str) -> None:
+    from django import db
+
+    from djwechat._internal.drf import exception_handler
+    from djwechat._internal.responses import json_errors
+
+    def view(request: object) -> object:
+        raise getattr(db, error)("server closed the connection unexpectedly")
+
+    from django.test import RequestFactory
+
+    plain = json_errors(view)(RequestFactory().get("/"))  # type: ignore[arg-type]
+    assert plain.status_code == 503
+    assert json.loads(plain.content)["error"]["code"] == "database_unavailable"
+    drf = exception_handler(getattr(db, error)("gone"), {})
+    assert drf is not None
+    assert (drf.status_code, drf.data["error"]["code"]) == (503, "database_unavailable")

@@ -36,7 +36,7 @@ def _stream(items: list[object]) -> Iterator[object]:
 def _token_ops(creds: Credentials) -> list[Operation]:
     from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
-    from djwechat.jwt import tokens
+    from djwechat.jwt import session_tokens as tokens
 
     ours = creds.headers["djwechat"][0].split()[-1]
     theirs = creds.headers["simplejwt"][0].split()[-1].encode()
@@ -56,9 +56,9 @@ def _session_ops(creds: Credentials) -> list[Operation]:
     from django.contrib.sessions.backends.cache import SessionStore as DjangoSession
     from django.test import RequestFactory, override_settings
 
-    from djwechat.jwt import tokens
-    from djwechat.jwt.auth import _STATE_ATTR, authenticate_request
-    from djwechat.jwt.backends import SessionStore
+    from djwechat.jwt import session_tokens as tokens
+    from djwechat.jwt.request_auth import _STATE_ATTR, authenticate_request
+    from djwechat.jwt.session_store import SessionStore
 
     access = creds.headers["djwechat"][0].split()[-1]
     sid = tokens.decode(access, "access")["sid"]

@@ -32,6 +32,7 @@ The tree::
     ├── UpstreamError                        code=wechat_unavailable      503
     │   └── UpstreamTimeoutError             code=wechat_timeout          504
     ├── SharedStateError                     code=shared_state_unavailable 503
+    ├── DatabaseUnavailableError             code=database_unavailable    503
     ├── AuthError                            code=not_authenticated       401
     │   ├── InvalidTokenError                code=invalid_token           401
     │   │   ├── ExpiredTokenError            code=token_expired           401
@@ -272,6 +273,19 @@ class SharedStateError(WeChatError):
     code = "shared_state_unavailable"
     status_code = 503
     default_message = "A shared service is not available right now; try again later."
+
+
+class DatabaseUnavailableError(WeChatError):
+    """The database could not be reached (a restart, a failover): the request changed nothing.
+
+    djwechat's endpoints answer Django's ``OperationalError`` and ``InterfaceError`` with it;
+    the next request opens a new connection (set ``CONN_HEALTH_CHECKS`` with persistent
+    connections, see docs/deployment.md).
+    """
+
+    code = "database_unavailable"
+    status_code = 503
+    default_message = "The database is not available right now; try again later."
 
 
 # --------------------------------------------------------------------------- sessions and login

@@ -21,6 +21,11 @@ from djwechat._internal.redact import install_redaction, redact
             "POST /cgi-bin/message/custom/send?access_token=*** 200",
         ),
         ('"url": "x?refresh_token=r.t&openid=o"', '"url": "x?refresh_token=***&openid=o"'),
+        (
+            "GET http://h/sns/oauth2/access_token?appid=wx1&secret=s&code=0c1&grant_type=authorization_code",
+            "GET http://h/sns/oauth2/access_token?appid=wx1&secret=***&code=***&grant_type=authorization_code",
+        ),
+        ("errcode=40029 and qrcode=kept", "errcode=40029 and qrcode=kept"),
         ("nothing secret here: appid=wx1&openid=o", "nothing secret here: appid=wx1&openid=o"),
         ("a_secret=kept because the key differs", "a_secret=kept because the key differs"),
     ],

@@ -16,9 +16,9 @@ from django.urls import Resolver404, resolve
 import djwechat.jwt
 from djwechat.client import get_client
 from djwechat.conf import AppSettings, get_settings
-from djwechat.jwt import tokens
-from djwechat.jwt.backends import SessionStore
+from djwechat.jwt import session_tokens as tokens
 from djwechat.jwt.models import JWTSession
+from djwechat.jwt.session_store import SessionStore
 from djwechat.login.flows.miniprogram import SESSION_KEY
 from djwechat.testing import TEST_APPS, SimulatorControl
 from tests.hostile import routers

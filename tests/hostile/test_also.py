@@ -63,7 +63,7 @@ def test_options_never_publishes_docstrings(
 
 
 def test_session_keys_are_not_in_cache_key_names(credentials: Credentials, probe: Probe) -> None:
-    from djwechat.jwt import tokens
+    from djwechat.jwt import session_tokens as tokens
 
     assert probe("GET", "/auth/me/", authorization=credentials.bearer).status_code == 200
     sid = tokens.decode(credentials.pair["access"], "access")["sid"]

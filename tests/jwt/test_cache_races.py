@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 
 import djwechat.jwt
-from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.record_cache import purge
+from djwechat.jwt.session_store import SessionStore
 from tests.jwt.conftest import API, assert_refused
 
 pytestmark = pytest.mark.urls("tests.jwt.views")
@@ -71,7 +71,7 @@ def test_a_refill_racing_a_revocation_caches_nothing(
     pair = issue()
     key = sid(pair)
     with local_cache(local_seconds):
-        purge(key)  # a cold cache: the next read goes to the database and refills the cache
+        purge(key, "default")  # a cold cache: the next read goes to the database and refills the cache
         with after_session_read(lambda: REVOCATIONS[revoke](key, user)) as done:
             # The reader fetched the row before the revocation: answering this one request is
             # what any request that started before a logout gets.
@@ -89,7 +89,7 @@ def test_a_refill_racing_a_refresh_does_not_cache_the_old_expiry(
 ) -> None:
     pair = issue()
     key = sid(pair)
-    purge(key)
+    purge(key, "default")
     with after_session_read(lambda: api.post("/auth/token/refresh/", {"refresh": pair["refresh"]})):
         before = SessionStore(key).load_record()
     assert before is not None

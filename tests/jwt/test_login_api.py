@@ -12,9 +12,9 @@ from django.contrib.auth import user_logged_in
 from django.test import RequestFactory, override_settings
 
 import djwechat.jwt
-from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.serializers import user_payload
+from djwechat.jwt.session_store import SessionStore
 from tests.jwt.conftest import API, error_code
 
 pytestmark = [pytest.mark.urls("tests.jwt.views"), pytest.mark.django_db]
@@ -51,7 +51,7 @@ def test_login_stores_session_data_but_never_answers_it(user: Any) -> None:
 def test_session_data_is_readable_on_later_requests(api: API, issue: Callable[..., dict[str, Any]]) -> None:
     pair = issue(session_data={"wechat_session_key": "abc"})
     request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
-    from djwechat.jwt.auth import authenticate_request
+    from djwechat.jwt.request_auth import authenticate_request
 
     authenticate_request(request)
     assert request.jwt_session["wechat_session_key"] == "abc"  # type: ignore[attr-defined]
@@ -92,7 +92,7 @@ def test_login_sends_user_logged_in(user: Any) -> None:
 def test_logout_python_api(api: API, issue: Callable[..., dict[str, Any]]) -> None:
     pair = issue()
     request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
-    from djwechat.jwt.auth import authenticate_request
+    from djwechat.jwt.request_auth import authenticate_request
 
     authenticate_request(request)
     djwechat.jwt.logout(request)

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from djwechat.jwt.models import JWTSession
+from djwechat.jwt.record_cache import purge
 from tests.jwt.conftest import API, error_code
 from tests.shared_cache import clear_worker_cache
 
@@ -69,11 +70,19 @@ def test_session_lookup_reads_the_database_only_on_a_cache_miss(
     api: API, issue: Callable[..., dict[str, Any]]
 ) -> None:
     token = issue()["access"]
-    api.get("/t/whoami/", token)
-    with CaptureQueriesContext(connection) as queries:
-        api.get("/t/whoami/", token)
     session_table = JWTSession._meta.db_table
-    assert not [q for q in queries.captured_queries if session_table in q["sql"]]
+
+    def session_reads() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/t/whoami/", token).json()["session_key_known"] is True
+        return [q["sql"] for q in queries.captured_queries if session_table in q["sql"]]
+
+    # A miss (the record purged, as after any change of the row) reads the row once ...
+    purge(JWTSession.objects.get().session_key, "default")
+    assert len(session_reads()) == 1
+    # ... and refills the cache, so the next requests are hits that never reach the table.
+    assert session_reads() == []
+    assert session_reads() == []
 
 
 def test_reads_never_write(api: API, issue: Callable[..., dict[str, Any]]) -> None:

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.test import override_settings
 
 import djwechat.jwt
-from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
+from djwechat.jwt.session_store import SessionStore
 from tests.jwt.conftest import API, assert_refused, error_code
 
 pytestmark = [pytest.mark.urls("tests.jwt.views"), pytest.mark.django_db]

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from djwechat.exceptions import ExpiredTokenError, InvalidTokenError
-from djwechat.jwt import tokens
+from djwechat.jwt import session_tokens as tokens
 from tests.jwt.conftest import API, error_code
 from tests.jwt.conftest import assert_refused as refused
 
@@ -282,3 +282,30 @@ def test_decode_errors_are_typed(pair: dict[str, Any]) -> None:
     with pytest.raises(InvalidTokenError):
         tokens.decode(pair["access"], "refresh")
     assert tokens.decode(pair["refresh"], "refresh")["typ"] == "refresh"
+
+
+def test_a_token_verified_before_still_expires(api: API, pair: dict[str, Any]) -> None:
+    now = int(time.time())
+    soon = forge({**claims_of(pair["access"]), "iat": now - 10, "exp": now + 2})
+    assert api.get("/t/protected/", soon).status_code == 200  # verified once, remembered
+    assert tokens.decode(soon, "access")["exp"] == now + 2
+    time.sleep(max(0.0, now + 2 - time.time()) + 0.1)
+    assert_refused(api, soon, "token_expired")
+
+
+def test_a_verified_token_is_not_the_other_kind(pair: dict[str, Any]) -> None:
+    tokens.decode(pair["access"], "access")
+    with pytest.raises(InvalidTokenError, match="not a refresh token"):
+        tokens.decode(pair["access"], "refresh")
+
+
+def test_a_key_rotation_forgets_verified_tokens(api: API, pair: dict[str, Any]) -> None:
+    assert api.get("/t/protected/", pair["access"]).status_code == 200
+    # The key that signed it is no longer configured: the remembered verification goes with it.
+    with jwt_settings(SIGNING_KEY="another-signing-key-0123456789abcdef-xyz"):
+        assert_refused(api, pair["access"])
+
+
+def test_decoded_claims_are_the_callers_to_change(pair: dict[str, Any]) -> None:
+    tokens.decode(pair["access"], "access")["sub"] = "someone else"
+    assert tokens.decode(pair["access"], "access")["sub"] != "someone else"

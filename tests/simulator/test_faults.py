@@ -81,6 +81,25 @@ def test_timeout_and_drop_in_process(sim: SimulatorControl, mp: dict[str, Any]) 
     assert [c["fault"] for c in sim.calls()] == ["timeout", "drop", "timeout"]
 
 
+def test_a_raw_body(wx: httpx.Client, sim: SimulatorControl, mp: dict[str, Any]) -> None:
+    sim.add_fault("/cgi-bin/token", body="<h1>502 Bad Gateway</h1>", status=502)
+    sim.add_fault("/cgi-bin/token", body='{"access_tok', content_type="application/json")
+    page = wx.get("/cgi-bin/token", params=TOKEN_PARAMS)
+    assert (page.status_code, page.headers["content-type"], page.text) == (
+        502,
+        "text/html; charset=utf-8",
+        "<h1>502 Bad Gateway</h1>",
+    )
+    broken = wx.get("/cgi-bin/token", params=TOKEN_PARAMS)
+    assert (broken.status_code, broken.headers["content-type"], broken.text) == (
+        200,
+        "application/json",
+        '{"access_tok',
+    )
+    assert "access_token" in wx.get("/cgi-bin/token", params=TOKEN_PARAMS).json()
+    assert [c["fault"] for c in sim.calls()] == ["body", "body", None]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -93,6 +112,10 @@ def test_timeout_and_drop_in_process(sim: SimulatorControl, mp: dict[str, Any]) 
         {"path": "/x", "latency": -1},
         {"path": "/x", "times": 0},
         {"path": "/x"},
+        {"path": "/x", "body": 1},
+        {"path": "/x", "body": "x", "errcode": 1},
+        {"path": "/x", "body": "x", "status": 199},
+        {"path": "/x", "body": "x", "status": True},
     ],
 )
 def test_bad_faults_are_400(sim: SimulatorControl, body: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from djwechat._internal.debug import protect_error_pages
-from djwechat._internal.responses import no_store, render_error
+from djwechat._internal.responses import DATABASE_DOWN, database_unavailable, no_store, render_error
 from djwechat.exceptions import BodyTooLargeError, WeChatError
 
 
@@ -36,6 +36,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # DRF reads ``request.body``, which enforces DATA_UPLOAD_MAX_MEMORY_SIZE; left alone,
         # Django would answer its HTML 400 page.
         exc = BodyTooLargeError()
+    if isinstance(exc, DATABASE_DOWN):
+        exc = database_unavailable(exc)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     if not isinstance(exc, WeChatError | drf_exceptions.APIException):

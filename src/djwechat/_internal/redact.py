@@ -12,8 +12,16 @@ import logging
 import re
 from typing import Final
 
-#: Query parameters whose values are secrets.
-SECRET_QUERY_KEYS: Final = ("secret", "appsecret", "access_token", "refresh_token", "session_key", "js_code")
+#: Query parameters whose values are secrets (``code``: the one-time login codes of ``sns/oauth2``).
+SECRET_QUERY_KEYS: Final = (
+    "secret",
+    "appsecret",
+    "access_token",
+    "refresh_token",
+    "session_key",
+    "js_code",
+    "code",
+)
 
 _SECRET_QUERY_RE: Final = re.compile(
     r"(?P<key>(?:^|(?<=[?&\s\"']))(?:" + "|".join(SECRET_QUERY_KEYS) + r"))=(?P<value>[^&#\s\"']+)",

@@ -14,16 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar, cast
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from rest_framework import exceptions as drf_exceptions
 
 from djwechat._internal.debug import protect_error_pages
-from djwechat.exceptions import WeChatError
+from djwechat.exceptions import DatabaseUnavailableError, WeChatError
 
 __all__ = [
+    "DATABASE_DOWN",
     "WWW_AUTHENTICATE",
     "ErrorAnswer",
+    "database_unavailable",
     "error_answer",
     "error_response",
     "json_error",
@@ -133,6 +136,19 @@ def error_response(exc: WeChatError) -> JsonResponse:
     return render_error(exc).response()
 
 
+#: What Django raises when the database cannot be reached (a restart, a failover, a dropped link).
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable(exc: Exception) -> DatabaseUnavailableError:
+    """The 503 for one of :data:`DATABASE_DOWN`.
+
+    The failed statement's atomic blocks are rolled back (login writes run in one transaction),
+    so the request changed nothing and may be sent again.
+    """
+    return DatabaseUnavailableError(f"The database is not available right now ({type(exc).__name__}).")
+
+
 def json_errors(view: ViewFunc) -> ViewFunc:
     """Decorate a plain Django view so that any :class:`WeChatError` becomes a JSON error answer.
 
@@ -149,5 +165,7 @@ def json_errors(view: ViewFunc) -> ViewFunc:
             return no_store(view(request, *args, **kwargs))
         except WeChatError as exc:
             return no_store(error_response(exc))
+        except DATABASE_DOWN as exc:
+            return no_store(error_response(database_unavailable(exc)))
 
     return cast(ViewFunc, wrapper)

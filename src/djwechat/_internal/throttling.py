@@ -29,7 +29,7 @@ from djwechat._internal import clock
 from djwechat._internal.cachekeys import keyed_digest
 from djwechat._internal.client_ip import client_ip
 from djwechat.conf import get_settings
-from djwechat.exceptions import ThrottledError
+from djwechat.exceptions import SharedStateError, ThrottledError
 
 KEY_PREFIX: Final = "djwechat:throttle"
 
@@ -108,7 +108,8 @@ def throttle(scope: str, ident: str, rate: str | None) -> None:
     ``rate`` is a DRF rate (``"30/minute"``) or ``None`` (no limit).  ``ThrottledError.wait``
     says how many seconds to wait until an attempt would be allowed again (the ``Retry-After``
     of the answer).  Attempts refused by the limit still count, so hammering does not shorten
-    the wait.
+    the wait.  A cache that cannot be reached is a :class:`SharedStateError` (503): the limit
+    fails closed, it is never skipped.
     """
     if rate is None:
         return
@@ -117,9 +118,12 @@ def throttle(scope: str, ident: str, rate: str | None) -> None:
     window = int(now // period)
     elapsed = (now % period) / period  # fraction of the current window gone by
     cache = caches[get_settings().cache_alias]
-    # A counter is read as "the previous window" during the next one: it must outlive both.
-    count = _count(cache, _key(scope, ident, window), 2 * period + 1)
-    previous = _read(cache, _key(scope, ident, window - 1))
+    try:
+        # A counter is read as "the previous window" during the next one: it must outlive both.
+        count = _count(cache, _key(scope, ident, window), 2 * period + 1)
+        previous = _read(cache, _key(scope, ident, window - 1))
+    except Exception as exc:  # the cache backend's own errors (redis.ConnectionError, DatabaseError …)
+        raise SharedStateError(f"The cache holding the {scope} counts failed: {type(exc).__name__}") from exc
     if previous * (1 - elapsed) + count <= limit:
         return
     # When would the next attempt (which adds one to a count) be allowed?

@@ -37,7 +37,7 @@ def payload_to_user(payload: dict[str, Any]) -> AbstractBaseUser | None:
 def no_extra_claims(user: AbstractBaseUser, session: Any) -> dict[str, Any]:
     """Reference ``EXTRA_CLAIMS`` hook: adds nothing.
 
-    Gets the user and the new session's :class:`~djwechat.jwt.backends.SessionStore` (its data
+    Gets the user and the new session's :class:`~djwechat.jwt.session_store.SessionStore` (its data
     is readable); returns claims added to every access token of that login or refresh.  Reserved
     claims (``sub``, ``sid``, ``jti``, ``iat``, ``exp``, ``typ``, ``iss``, ``aud``, ``nbf``) are
     ignored.  Tokens are readable by their holder: never return secrets.  An exception fails the

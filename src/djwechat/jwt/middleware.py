@@ -12,17 +12,18 @@ Requests without a token (or with a refused one) get ``jwt_user = None`` and an 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.contrib.sessions.backends.base import UpdateError
 from django.http import HttpRequest, HttpResponse
 
 from djwechat._internal.responses import error_response
 from djwechat.conf import get_settings
-from djwechat.exceptions import AuthError
-from djwechat.jwt.auth import authenticate_request
-from djwechat.jwt.backends import SessionStore
+from djwechat.exceptions import AuthError, SharedStateError
+from djwechat.jwt.request_auth import aauthenticate_request, authenticate_request
+from djwechat.jwt.session_store import SessionStore
 
 
 class JWTSessionMiddleware:
@@ -34,17 +35,27 @@ class JWTSessionMiddleware:
       ``JWT.SET_REQUEST_USER`` it also becomes ``request.user``.
     * After the view: a modified ``request.jwt_session`` is saved, and "last seen" is written
       when older than ``JWT.LAST_SEEN_INTERVAL`` - plain reads write nothing else.
+    * Sync and async: under ASGI with async views it runs as a coroutine, without blocking the
+      event loop (the session lookup is one ``sync_to_async`` hop, none when
+      ``SESSION_CACHE_SECONDS`` lets this process answer from memory); async code reads the
+      loaded user with ``await request.ajwt_user()``.
     * An :class:`~djwechat.exceptions.AuthError` escaping a view (for instance the user was
       deactivated while the request ran) becomes a 401/403 JSON answer.
     """
 
     sync_capable = True
-    async_capable = False
+    async_capable = True
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        # Under ASGI with async views the whole chain is async: no thread hop per request.
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
         authenticate_request(request)
         conf = get_settings().jwt
         if conf.set_request_user and request.jwt_user is not None:  # type: ignore[attr-defined]
@@ -53,12 +64,37 @@ class JWTSessionMiddleware:
         session: SessionStore | None = getattr(request, "jwt_session", None)
         if session is not None and session.session_key:
             if session.accessed and session.modified:
-                # UpdateError: the session ended during the request; do not bring it back.
-                with contextlib.suppress(UpdateError):
-                    session.save()
-            else:
-                session.touch(conf.last_seen_interval)
+                return self._save(session) or response
+            session.touch(conf.last_seen_interval)
         return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        """The async path: the lookup costs one thread hop at most (none for a session this
+        process remembers), and writing afterwards one more, only when there is something to write.
+        """
+        await aauthenticate_request(request)
+        conf = get_settings().jwt
+        if conf.set_request_user and request.jwt_user is not None:  # type: ignore[attr-defined]
+            request.user = request.jwt_user  # type: ignore[attr-defined]
+        response: HttpResponse = await self.get_response(request)
+        session: SessionStore | None = getattr(request, "jwt_session", None)
+        if session is not None and session.session_key:
+            if session.accessed and session.modified:
+                return await sync_to_async(self._save)(session) or response
+            if session.touch_due(conf.last_seen_interval):
+                await sync_to_async(session.touch)(conf.last_seen_interval)
+        return response
+
+    @staticmethod
+    def _save(session: SessionStore) -> HttpResponse | None:
+        """Save a modified session; an answer to send instead of the view's when that failed."""
+        try:
+            session.save()
+        except UpdateError:
+            pass  # the session ended during the request; do not bring it back
+        except SharedStateError as exc:
+            return error_response(exc)  # not saved: the cache could not be told
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Answer authentication errors raised by views as JSON instead of a 500."""

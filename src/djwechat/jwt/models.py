@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,7 +59,7 @@ class JWTSession(AbstractBaseSession):
     """A Django session whose key (``sid``) travels inside signed tokens instead of a cookie.
 
     ``session_key``, ``session_data`` and ``expire_date`` come from Django's
-    ``AbstractBaseSession``, so :class:`djwechat.jwt.backends.SessionStore` behaves like any
+    ``AbstractBaseSession``, so :class:`djwechat.jwt.session_store.SessionStore` behaves like any
     database session engine.  The extra columns describe the device and drive refresh-token
     rotation: ``refresh_id`` is the ``jti`` of the only refresh token that may be used next;
     ``previous_refresh_id`` and ``rotated_at`` let the token it replaced be accepted again for
@@ -98,6 +99,43 @@ class JWTSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> Any:
-        from djwechat.jwt.backends import SessionStore
+        from djwechat.jwt.session_store import SessionStore
 
         return SessionStore
+
+
+class RevocationCount(models.Model):
+    """How many session rows were ever deleted: one row, bumped in every deletion's transaction.
+
+    The database owns this count; the cache mirrors it (:mod:`djwechat.jwt.record_cache`), and a
+    process that sees the cache's copy go backwards knows the cache lost revocations (restored
+    from an older snapshot, failed over to a lagging replica) and stops trusting its records.
+    The row lock also orders the mirror's writes: revocations bump it one transaction at a time.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("session revocation count")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def bump(cls, using: str) -> int:
+        """Add one revocation (in the caller's transaction) and return the new count."""
+        rows = cls._base_manager.using(using).filter(pk=1)
+        if not rows.update(value=F("value") + 1):
+            try:
+                with transaction.atomic(using=using):
+                    cls._base_manager.using(using).create(pk=1, value=1)
+            except IntegrityError:  # created concurrently
+                rows.update(value=F("value") + 1)
+        return int(rows.values_list("value", flat=True).get())
+
+    @classmethod
+    def current(cls, using: str) -> int:
+        """The count as committed (0 before the first revocation)."""
+        value = cls._base_manager.using(using).filter(pk=1).values_list("value", flat=True).first()
+        return int(value or 0)

@@ -10,9 +10,22 @@ lives.  Two counters close that window:
   every record is stored with the token that was current *before* its row was read.
   :func:`purge` replaces the token with a new random one (and drops the record), so a record
   read from the database before the purge no longer matches, whenever it is written, and is
-  ignored by every reader.  Reading costs one round trip for both keys (``get_many``).
+  ignored by every reader.  Reading costs one round trip for the keys (``get_many``).
 * **Per process - an epoch.**  :func:`purge` increments a process-wide counter; a reader only
   keeps its record in the process if no purge happened in this process since it started.
+
+* **Against a cache that goes back in time - the revocation count.**  The database counts
+  every deleted session (:class:`~djwechat.jwt.models.RevocationCount`, bumped in the
+  deletion's transaction, under its row lock) and each revocation writes the new count to the
+  cache (``COUNT_KEY``) after its purge.  Every read fetches the count with the record (the
+  same ``get_many``) and each process remembers the highest count it has seen (read from the
+  database on its first lookup).  A count *lower* than that means the cache lost writes - it
+  was restored from an older snapshot (RDB/AOF), failed over to a lagging replica, or lost the
+  key: the process reads the database's count and, if the cache is behind it, replaces the
+  cache's **trust token** (``TRUST_KEY``), which every record must carry, so every record
+  cached before is ignored by every process from then on.  Since a snapshot that holds a
+  count holds the purges written before it, a cache whose count is not behind the database's
+  has lost no revocation.
 
 A purge inside a transaction runs again when the transaction commits: until then the old row is
 still visible to other connections, and what they cache meanwhile carries the generation that
@@ -28,21 +41,29 @@ session key is a bearer secret.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from asgiref.sync import sync_to_async
 from django.core.cache import BaseCache, caches
-from django.db import router, transaction
+from django.db import transaction
 
+from djwechat._internal import clock
 from djwechat._internal.cachekeys import keyed_digest
 from djwechat.conf import get_settings, on_settings_reset
-from djwechat.jwt.models import JWTSession
+from djwechat.exceptions import SharedStateError
 
 CACHE_KEY_PREFIX: Final = "djwechat.jwt.session:"
 #: Generation tokens: ``GENERATION_PREFIX + cache_name(session_key)``.
 GENERATION_PREFIX: Final = CACHE_KEY_PREFIX + "gen:"
+#: The cache's copy of the database's revocation count.
+COUNT_KEY: Final = CACHE_KEY_PREFIX + "revoked"
+#: The token every cached record must carry; replaced when the cache lost revocations.
+TRUST_KEY: Final = CACHE_KEY_PREFIX + "trust"
 #: Upper bound of the per-process record cache (entries); it is emptied when full.
 LOCAL_CACHE_SIZE: Final = 10_000
 
@@ -62,6 +83,10 @@ class SessionRecord:
 _local: dict[str, tuple[float, SessionRecord]] = {}
 _local_lock = threading.Lock()
 _local_epoch = 0
+#: The highest revocation count this process has seen (``None``: ask the database first).
+_seen_count: int | None = None
+
+logger = logging.getLogger("djwechat.jwt")
 
 
 def cache_name(session_key: str) -> str:
@@ -87,26 +112,64 @@ def _generation_timeout() -> int:
 
 @on_settings_reset
 def clear_local_cache() -> None:
-    """Forget every record cached in this process."""
+    """Forget every record cached in this process (and the revocation count it has seen)."""
+    global _seen_count
     with _local_lock:
         _local.clear()
+        _seen_count = None
 
 
-def local_epoch() -> int:
-    """The process's purge counter; pass it to :func:`write_local` (read it before anything else)."""
-    return _local_epoch
+def load(
+    session_key: str,
+    loader: Callable[[str], SessionRecord | None],
+    revocations: Callable[[], int],
+) -> SessionRecord | None:
+    """The live record of ``session_key``: from this process, the shared cache, or ``loader``.
+
+    ``loader(session_key)`` reads the row from the database (``None``: no live session); what
+    it returns is cached only if no purge ran while it read (see the module docstring for
+    the ordering this function owns).  ``revocations()`` reads the database's revocation
+    count; it runs on a process's first lookup and when the cache's count goes backwards.
+    A cache outage reads as a miss: sessions are then served from the database alone.
+    """
+    epoch = _local_epoch  # before any read: a purge from now on wins
+    now = clock.now()
+    local_seconds = get_settings().jwt.session_cache_seconds
+    if local_seconds and (hit := _read_local(session_key, now)) is not None:
+        return hit
+    record, generation, trust = _read_shared(session_key, now, revocations)
+    if record is None:
+        # Reserved before the row is read: a purge after this point retires what we cache.
+        generation = _reserve_generation(session_key, generation) if trust else None
+        record = loader(session_key)
+        if record is not None and generation is not None and trust is not None:
+            _write_shared(record, generation, trust, now)
+    if record is not None and local_seconds:
+        _write_local(record, now + local_seconds, epoch)
+    return record
 
 
-def read_local(session_key: str, now: float) -> SessionRecord | None:
-    """The record this process remembers for ``session_key``, if still fresh and unexpired."""
+async def aload(
+    session_key: str,
+    loader: Callable[[str], SessionRecord | None],
+    revocations: Callable[[], int],
+) -> SessionRecord | None:
+    """:func:`load` for async code: a hit in this process's memory is answered in the event loop;
+    anything else (the shared cache, then perhaps the database) runs in one ``sync_to_async`` hop.
+    """
+    if get_settings().jwt.session_cache_seconds and (hit := _read_local(session_key, clock.now())):
+        return hit
+    return await sync_to_async(load)(session_key, loader, revocations)
+
+
+def _read_local(session_key: str, now: float) -> SessionRecord | None:
     hit = _local.get(session_key)
     if hit is not None and hit[0] > now and hit[1].expires > now:
         return hit[1]
     return None
 
 
-def write_local(record: SessionRecord, until: float, epoch: int) -> None:
-    """Remember ``record`` in this process until ``until``, unless a purge ran since ``epoch``."""
+def _write_local(record: SessionRecord, until: float, epoch: int) -> None:
     with _local_lock:
         if _local_epoch != epoch:
             return
@@ -115,32 +178,80 @@ def write_local(record: SessionRecord, until: float, epoch: int) -> None:
         _local[record.session_key] = (until, record)
 
 
-def read_shared(session_key: str, now: float) -> tuple[SessionRecord | None, str | None]:
-    """The shared cache's record for ``session_key`` (if valid) and the current generation.
+def _read_shared(
+    session_key: str, now: float, revocations: Callable[[], int]
+) -> tuple[SessionRecord | None, str | None, str | None]:
+    """The shared cache's valid record for ``session_key``, its generation and the trust token.
 
-    A cache outage reads as a miss: sessions are then served from the database alone.
+    A ``None`` trust token means "do not cache" (an outage, or a cache that lost revocations).
     """
     name = cache_name(session_key)
     records, generations = CACHE_KEY_PREFIX + name, GENERATION_PREFIX + name
     try:
-        found = shared_cache().get_many([records, generations])
+        found = shared_cache().get_many([records, generations, COUNT_KEY, TRUST_KEY])
     except Exception:
-        return None, None
+        return None, None, None
+    trust = _trusted(found.get(COUNT_KEY), found.get(TRUST_KEY), revocations)
+    if trust is None:
+        return None, None, None
     raw, generation = found.get(records), found.get(generations)
     if not isinstance(generation, str):
-        return None, None
-    if not isinstance(raw, dict) or raw.get("g") != generation:
-        return None, generation
+        return None, None, trust
+    if not isinstance(raw, dict) or raw.get("g") != generation or raw.get("t") != trust:
+        return None, generation, trust
     record = SessionRecord(session_key, raw["u"], raw["d"], raw["e"], raw["s"])
-    return (record if record.expires > now else None), generation
+    return (record if record.expires > now else None), generation, trust
 
 
-def reserve_generation(session_key: str, generation: str | None) -> str | None:
+def _trusted(count: Any, trust: Any, revocations: Callable[[], int]) -> str | None:
+    """The trust token that valid records carry, given the count and token the cache holds.
+
+    ``None``: use no record of the cache and cache nothing now.
+    """
+    global _seen_count
+    seen = _seen_count
+    if seen is None:
+        seen = _seen_count = revocations()
+    if isinstance(count, int) and isinstance(trust, str) and count >= seen:
+        if count > seen:
+            _seen_count = count
+        return trust
+    # Behind what this process has seen, or missing: ask the database who is right.
+    committed = revocations()
+    fresh = secrets.token_hex(8)
+    cache = shared_cache()
+    try:
+        if isinstance(count, int) and count < committed:
+            logger.warning(
+                "The session cache lost revocations (its count is %s, the database's %s; "
+                "restored from an older snapshot?): every cached session record is retired.",
+                count,
+                committed,
+            )
+        if not isinstance(count, int) and committed == 0:
+            # A cache that never saw a revocation, and none ever happened: nothing to retire.
+            cache.add(COUNT_KEY, 0, timeout=None)
+        elif not isinstance(count, int) or count < committed:
+            # Revocations the cache does not know of (or cannot prove it knows): retire every
+            # record it holds.  A cache that simply started empty loses nothing by this.
+            cache.set_many({COUNT_KEY: committed, TRUST_KEY: fresh}, timeout=None)
+            clear_local_cache()
+            _seen_count = committed
+            return fresh
+        if not isinstance(trust, str):
+            return fresh if cache.add(TRUST_KEY, fresh, timeout=None) else None
+    except Exception:
+        return None
+    # What this process had seen came from a transaction that rolled back: the cache is right.
+    _seen_count = count if isinstance(count, int) else 0
+    return trust
+
+
+def _reserve_generation(session_key: str, generation: str | None) -> str | None:
     """The generation under which a record read from the database *now* may be cached.
 
-    Call it before reading the row, with the generation :func:`read_shared` returned.  When
-    there is none yet, one is created (``cache.add``: if another request wins, this one does not
-    cache).  ``None`` means "do not cache".
+    When there is none yet, one is created (``cache.add``: if another request wins, this one
+    does not cache).  ``None`` means "do not cache".
     """
     if generation is not None:
         return generation
@@ -152,8 +263,7 @@ def reserve_generation(session_key: str, generation: str | None) -> str | None:
     return fresh if added else None
 
 
-def write_shared(record: SessionRecord, generation: str, now: float) -> None:
-    """Cache ``record`` (read after ``generation`` was reserved) until the session expires."""
+def _write_shared(record: SessionRecord, generation: str, trust: str, now: float) -> None:
     timeout = int(record.expires - now)
     if timeout <= 0:
         return
@@ -167,19 +277,24 @@ def write_shared(record: SessionRecord, generation: str, now: float) -> None:
                 "e": record.expires,
                 "s": record.last_seen,
                 "g": generation,
+                "t": trust,
             },
             timeout,
         )
 
 
-def purge(session_key: str) -> None:
+def purge(session_key: str, using: str, *, revoked: int | None = None) -> None:
     """Invalidate every cached copy of a session that changed or was deleted.
 
     The shared cache gets a new generation (so records read before now are ignored wherever
     they are written) and loses the record; this process forgets its copy and turns away
-    copies being read.  Inside a transaction it runs again at commit (see the module
-    docstring); that second run never raises.  Raises when the shared cache is unreachable.
+    copies being read.  ``revoked`` (a deletion: the database's new revocation count) is then
+    written to the cache's count.  Inside a transaction on the database ``using`` (the alias
+    the session row lives on) the purge runs again at commit (see the module docstring); that
+    second run never raises.  Raises :class:`~djwechat.exceptions.SharedStateError` when the
+    shared cache is unreachable.
     """
+    global _seen_count
 
     def drop() -> None:
         global _local_epoch
@@ -191,7 +306,13 @@ def purge(session_key: str) -> None:
         cache.set(GENERATION_PREFIX + name, secrets.token_hex(8), _generation_timeout())
         cache.delete(CACHE_KEY_PREFIX + name)
 
-    drop()
-    using = router.db_for_write(JWTSession)
+    try:
+        drop()
+        if revoked is not None:
+            shared_cache().set(COUNT_KEY, revoked, timeout=None)
+    except Exception as exc:
+        raise SharedStateError("The session cache cannot be reached; nothing was changed.") from exc
+    if revoked is not None and (_seen_count is None or revoked > _seen_count):
+        _seen_count = revoked
     if transaction.get_connection(using).in_atomic_block:
         transaction.on_commit(drop, using=using, robust=True)

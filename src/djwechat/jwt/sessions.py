@@ -6,6 +6,7 @@ Every function here is plain Python called by the HTTP views, by the login flows
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -23,11 +24,11 @@ from djwechat._internal.imports import import_hook
 from djwechat._internal.text import storable_text
 from djwechat.conf import get_settings
 from djwechat.exceptions import RefreshReuseError, SessionRevokedError
-from djwechat.jwt import tokens
-from djwechat.jwt.backends import SessionStore
+from djwechat.jwt import session_tokens as tokens
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.record_cache import purge
 from djwechat.jwt.serializers import user_payload
+from djwechat.jwt.session_store import SessionStore
 
 
 def _http_request(request: Any) -> HttpRequest | None:
@@ -174,20 +175,14 @@ def revoke_user_sessions(user: Any, *, keep: str | None = None) -> int:
 
 
 def revoke_sessions(sessions: QuerySet[JWTSession]) -> int:
-    """End the sessions selected by ``sessions`` (a ``JWTSession`` queryset): the rows are
-    deleted and their cached records purged, so their tokens are refused from the next request.
+    """End the sessions selected by ``sessions`` (a ``JWTSession`` queryset).
 
-    Behind :func:`revoke_user_sessions` (logout everywhere) and the admin's "revoke" action;
-    it deletes and purges exactly as ``SessionStore.delete()`` (logout of one session) does.
-    Returns the number of sessions ended.
+    The rows are deleted; the ``post_delete`` receiver of :mod:`djwechat.jwt.signals` purges
+    their cached records, as for every other deletion, so their tokens are refused from the
+    next request.  Behind :func:`revoke_user_sessions` (logout everywhere), a detected refresh
+    replay and the admin's "revoke" action.  Returns the number of sessions ended.
     """
-    keys = list(sessions.values_list("session_key", flat=True))
-    if not keys:
-        return 0
-    JWTSession.objects.filter(session_key__in=keys).delete()
-    for key in keys:
-        purge(key)
-    return len(keys)
+    return int(sessions.delete()[1].get(JWTSession._meta.label, 0))
 
 
 def refresh(request: Any, refresh_token: str) -> dict[str, Any]:
@@ -223,7 +218,10 @@ def refresh(request: Any, refresh_token: str) -> dict[str, Any]:
     )
     if rotated:
         current_id = new_id
-        purge(session_key)  # the cached record carries the old expiry
+        # The cached record carries the old, earlier expiry: a copy left behind by an outage
+        # is only read from the database sooner, so the rotation stands without the cache.
+        with contextlib.suppress(Exception):
+            purge(session_key, router.db_for_write(JWTSession))
     else:
         current_id = _grace_or_revoke(session_key, presented, now, conf.refresh_grace_seconds)
     session = JWTSession.objects.select_related("user").filter(session_key=session_key).first()
@@ -252,6 +250,5 @@ def _grace_or_revoke(session_key: str, presented: str, now: Any, grace: int) -> 
         and now - row["rotated_at"] <= timedelta(seconds=grace)
     ):
         return str(row["refresh_id"])
-    JWTSession.objects.filter(session_key=session_key).delete()
-    purge(session_key)
+    revoke_sessions(JWTSession.objects.filter(session_key=session_key))
     raise RefreshReuseError()

@@ -1,7 +1,11 @@
 """Signal receivers that keep sessions honest when users or session rows change elsewhere.
 
-* A session row deleted by any ORM path (``QuerySet.delete()``, the admin, the user-deletion
-  cascade) has its cached record dropped, so its tokens are refused on the very next request.
+* A session row deleted by any ORM path (logout, :func:`~djwechat.jwt.sessions.revoke_sessions`,
+  ``QuerySet.delete()``, the admin, the user-deletion cascade) has its cached record purged
+  here, and only here, so its tokens are refused on the very next request.  The purge runs
+  inside the deletion's transaction: when the cache cannot be reached it raises and the
+  deletion is rolled back, so a session is never gone from the database while a cached copy
+  lives on.
 * Saving a user with ``is_active=False`` ends all of that user's sessions.
 * Saving a user whose password changed ends all of that user's sessions, as Django's session
   auth hash ends cookie sessions: ``set_password()`` then ``save()`` (the admin's password form,
@@ -21,13 +25,17 @@ from typing import Any
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from djwechat.jwt.models import JWTSession
+from djwechat.jwt.models import JWTSession, RevocationCount
 from djwechat.jwt.record_cache import purge
 
 
-def session_deleted(sender: Any, instance: JWTSession, **kwargs: Any) -> None:
-    """Forget the cached record of a deleted session."""
-    purge(instance.session_key)
+def session_deleted(sender: Any, instance: JWTSession, using: str, **kwargs: Any) -> None:
+    """Purge the cached record of a deleted session (the one place a removal is purged).
+
+    The database's revocation count goes up in the same transaction and the cache's copy with
+    it (see :mod:`djwechat.jwt.record_cache`).
+    """
+    purge(instance.session_key, using, revoked=RevocationCount.bump(using))
 
 
 #: Set on a user instance between ``pre_save`` and ``post_save`` when its password changed.

@@ -15,7 +15,6 @@ from djwechat._internal.throttling import throttle_login
 from djwechat.exceptions import InvalidCredentialsError, NotFoundError
 from djwechat.jwt import sessions
 from djwechat.jwt.authentication import JWTAuthentication
-from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.serializers import (
     LogoutSerializer,
@@ -23,6 +22,7 @@ from djwechat.jwt.serializers import (
     RefreshSerializer,
     user_payload,
 )
+from djwechat.jwt.session_store import SessionStore
 
 #: The shape of :func:`djwechat.jwt.models.new_public_id` values.
 _PUBLIC_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")

@@ -30,7 +30,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from django.core.cache import BaseCache
 
@@ -45,6 +45,7 @@ from djwechat.exceptions import (
     CryptoError,
     InvalidSignatureError,
     ProtocolError,
+    SharedStateError,
     TimestampError,
     WeChatError,
     XMLForbiddenError,
@@ -73,6 +74,8 @@ _LEASE_MARGIN: Final = 0.2
 #: An answer is stored after the reply only while the lease has this many seconds left.
 _DEFER_MIN_LEASE: Final = 1.0
 _SECURITY_ERRORS: Final = (InvalidSignatureError, TimestampError, XMLForbiddenError, CryptoError)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +191,7 @@ class MessageServer:
         # push take one round trip on Redis.
         use = ("aes:" if key is not None else "raw:") + message.dedupe_id
         started = time.monotonic()
-        admission = self.ledger.admit(timestamp, nonce, use, message.dedupe_id)
+        admission = _shared(lambda: self.ledger.admit(timestamp, nonce, use, message.dedupe_id))
         if not admission.bound:
             raise InvalidSignatureError("This signature was already used for another request.")
         answer = self._deliver_once(message, admission, started)
@@ -207,7 +210,7 @@ class MessageServer:
         return timestamp, nonce
 
     def _bind(self, timestamp: str, nonce: str, use: str) -> None:
-        if not self.ledger.bind_nonce(timestamp, nonce, use):
+        if not _shared(lambda: self.ledger.bind_nonce(timestamp, nonce, use)):
             raise InvalidSignatureError("This signature was already used for another request.")
 
     def _check_timestamp(self, timestamp: str) -> None:
@@ -342,6 +345,15 @@ class MessageServer:
         return ConversationState(
             self.cache, f"djwechat:oa:{self.app.app_id}:state:{digest}", self.messages.state_seconds
         )
+
+
+def _shared(command: Callable[[], T]) -> T:
+    """Run the first cache command of a request: an outage answers 503, so that WeChat pushes
+    again later, instead of the catch-all's "success", which would drop the message."""
+    try:
+        return command()
+    except Exception as exc:  # the cache backend's own errors (redis.ConnectionError, DatabaseError …)
+        raise SharedStateError(f"The message cache failed: {type(exc).__name__}") from exc
 
 
 def _error(answer: ErrorAnswer) -> ServerResponse:

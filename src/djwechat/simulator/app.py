@@ -132,9 +132,10 @@ class SimulatorApp:
         )
         try:
             fault = self.state.take_fault(request.path.rstrip("/") or "/")
-            if fault is not None:
-                self._apply_fault(fault, call, environ)
-            if not routes:
+            faked = self._apply_fault(fault, call, environ) if fault is not None else None
+            if faked is not None:
+                response = faked
+            elif not routes:
                 response = json_answer({"errcode": -1, "errmsg": f"no such api: {request.path}"}, status=404)
             else:
                 chosen = self._pick(request, routes)
@@ -161,7 +162,8 @@ class SimulatorApp:
         self.state.log_call(call)
         return response
 
-    def _apply_fault(self, fault: Fault, call: Call, environ: Mapping[str, Any]) -> None:
+    def _apply_fault(self, fault: Fault, call: Call, environ: Mapping[str, Any]) -> Response | None:
+        """Wait, hang, drop or fail as ``fault`` says; a ``body`` fault is the answer to give."""
         in_process = bool(environ.get(IN_PROCESS_KEY))
         read_timeout = environ.get(READ_TIMEOUT_KEY)
         if fault.latency:
@@ -183,6 +185,12 @@ class SimulatorApp:
         if fault.errcode is not None:
             call.fault = "errcode"
             raise SimError(fault.errcode, fault.errmsg)
+        if fault.body is not None:
+            call.fault = "body"
+            return Response(
+                status=fault.status, body=fault.body.encode("utf-8"), content_type=fault.content_type
+            )
+        return None
 
     def _log_fault(self, call: Call, kind: str) -> None:
         call.fault = kind

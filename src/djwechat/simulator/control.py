@@ -255,10 +255,12 @@ def list_faults(state: SimulatorState, request: Request) -> dict[str, Any]:
 
 
 def add_fault(state: SimulatorState, request: Request) -> Response:
-    """``POST /_sim/faults`` ``{path, errcode?, errmsg?, latency?, timeout?, drop?, times?}``.
+    """``POST /_sim/faults`` ``{path, errcode?, errmsg?, latency?, timeout?, drop?, body?, status?,
+    content_type?, times?}``.
 
     For the next ``times`` calls (default 1) of ``path``: answer ``errcode``, wait ``latency``
-    seconds first, hang without answering (``timeout``) or close the connection (``drop``).
+    seconds first, hang without answering (``timeout``), close the connection (``drop``) or answer
+    ``body`` as it is (with ``status``, default 200, and ``content_type``, default HTML).
     """
     data = json_body(request)
     path = str_field(data, "path", required=True)
@@ -275,8 +277,14 @@ def add_fault(state: SimulatorState, request: Request) -> Response:
     drop = bool_field(data, "drop", default=False)
     if timeout and drop:
         raise ControlError("a fault either hangs (timeout) or drops the connection, not both")
-    if errcode is not None and (timeout or drop):
-        raise ControlError("errcode cannot be combined with timeout or drop")
+    body = data.get("body")
+    if body is not None and not isinstance(body, str):
+        raise ControlError("body must be a string")
+    if sum((errcode is not None, timeout, drop, body is not None)) > 1:
+        raise ControlError("a fault answers one of errcode, timeout, drop or body")
+    status = data.get("status", 200)
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ControlError("status must be an HTTP status from 200 to 599")
     fault = Fault(
         id=state.next_id(),
         path=path,
@@ -286,9 +294,12 @@ def add_fault(state: SimulatorState, request: Request) -> Response:
         latency=number_field(data, "latency", maximum=MAX_FAULT_SECONDS),
         timeout=timeout,
         drop=drop,
+        body=body,
+        status=status,
+        content_type=str_field(data, "content_type") or "text/html; charset=utf-8",
     )
-    if not (fault.errcode is not None or fault.latency or fault.timeout or fault.drop):
-        raise ControlError("a fault needs errcode, latency, timeout or drop")
+    if not (fault.errcode is not None or fault.latency or fault.timeout or fault.drop or body is not None):
+        raise ControlError("a fault needs errcode, latency, timeout, drop or body")
     state.add_fault(fault)
     return json_answer({"fault": fault.public()}, status=201)
 

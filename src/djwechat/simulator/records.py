@@ -169,6 +169,10 @@ class Fault:
     latency: float = 0.0
     timeout: bool = False
     drop: bool = False
+    #: A raw answer instead of WeChat's (an HTML error page of a proxy, truncated JSON …).
+    body: str | None = None
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
 
     def public(self) -> dict[str, Any]:
         """JSON description."""
@@ -181,6 +185,9 @@ class Fault:
             "latency": self.latency,
             "timeout": self.timeout,
             "drop": self.drop,
+            "body": self.body,
+            "status": self.status,
+            "content_type": self.content_type,
         }
 
 

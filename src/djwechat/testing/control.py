@@ -275,18 +275,24 @@ class SimulatorControl:
         latency: float | None = None,
         timeout: bool = False,
         drop: bool = False,
+        body: str | None = None,
+        status: int | None = None,
+        content_type: str | None = None,
         times: int = 1,
     ) -> dict[str, Any]:
         """Make the next ``times`` calls of ``path`` (e.g. ``"/sns/jscode2session"``) answer
-        ``errcode``, wait ``latency`` seconds, hang (``timeout``) or drop the connection."""
-        body: dict[str, Any] = {"path": path, "times": times, "timeout": timeout, "drop": drop}
+        ``errcode``, wait ``latency`` seconds, hang (``timeout``), drop the connection or answer
+        ``body`` verbatim (an HTML error page, broken JSON) with ``status`` and ``content_type``."""
+        request: dict[str, Any] = {"path": path, "times": times, "timeout": timeout, "drop": drop}
+        extra = {"body": body, "status": status, "content_type": content_type}
+        request.update({key: value for key, value in extra.items() if value is not None})
         if errcode is not None:
-            body["errcode"] = errcode
+            request["errcode"] = errcode
         if errmsg is not None:
-            body["errmsg"] = errmsg
+            request["errmsg"] = errmsg
         if latency is not None:
-            body["latency"] = latency
-        return dict(self._request("POST", "/_sim/faults", json=body)["fault"])
+            request["latency"] = latency
+        return dict(self._request("POST", "/_sim/faults", json=request)["fault"])
 
     def clear_faults(self, path: str | None = None) -> int:
         """Remove every fault (of ``path``); returns how many."""

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from djwechat.jwt.backends import SessionStore
 from djwechat.jwt.models import JWTSession
+from djwechat.jwt.session_store import SessionStore
 
 
 class Command(BaseCommand):
