@@ -114,6 +114,18 @@ def test_redis_down_fails_fast_and_comes_back(
         answer, elapsed = timed(request)
         assert error(answer) == (503, "shared_state_unavailable")
         assert elapsed < FAST, (request.__name__, elapsed)
+    # A refresh rotates in the database; a logout needs the cache to be honoured: 503, no change.
+    refreshed, elapsed = timed(
+        lambda: client.post(
+            "/auth/token/refresh/", {"refresh": session.json()["refresh"]}, content_type="application/json"
+        )
+    )
+    assert refreshed.status_code == 200, refreshed.content
+    assert elapsed < FAST
+    access = refreshed.json()["access"]
+    logout, elapsed = timed(lambda: client.post("/auth/logout/", HTTP_AUTHORIZATION=f"Bearer {access}"))
+    assert error(logout) == (503, "shared_state_unavailable")
+    assert elapsed < FAST
     # Message pushes: dedupe and the nonce binding need the cache; WeChat is told to push again.
     pushed, elapsed = timed(traffic.push)
     assert pushed.status_code == 503, pushed
@@ -129,3 +141,6 @@ def test_redis_down_fails_fast_and_comes_back(
     assert traffic.me(access).status_code == 200
     assert traffic.qr().status_code == 200
     assert traffic.push().ok
+    # The logout that answered 503 changed nothing; once Redis is back it is honoured.
+    assert client.post("/auth/logout/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code in (200, 204)
+    assert traffic.me(access).status_code == 401
