@@ -168,3 +168,27 @@ def test_on_redis_binding_and_claiming_take_one_round_trip(transactional_db, red
     pending = ledger.admit("1700000000", "n4", "raw:a", "a")
     assert (pending.bound, pending.claimed, pending.stored) == (True, False, None)
     assert cache.get(ledger.key("b")) == ("done", "<xml>b</xml>")
+
+
+@pytest.mark.redis
+def test_on_redis_a_deferred_answer_rides_with_the_next_admission(transactional_db, redis_commands) -> None:
+    ledger = DeliveryLedger(cache, prefix=f"test-defer-{time.monotonic_ns()}", ttl=30, lease=2.0)
+    assert ledger.admit("1700000000", "d1", "raw:x", "x").claimed
+    ledger.record("x", "<xml>x</xml>", defer=True)
+    redis_commands.clear()
+    # The next push of this process stores it: still one round trip.
+    assert ledger.admit("1700000000", "d2", "raw:y", "y").claimed
+    assert redis_commands == ["EVALSHA"]
+    assert cache.get(ledger.key("x")) == ("done", "<xml>x</xml>")
+    assert cache.ttl(ledger.key("x")) > 2  # the answer's TTL, not the lease's
+
+
+@pytest.mark.redis
+def test_on_redis_a_deferred_answer_is_stored_soon_without_more_traffic(transactional_db) -> None:
+    prefix = f"test-flush-{time.monotonic_ns()}"
+    ledger = DeliveryLedger(cache, prefix=prefix, ttl=30, lease=2.0)
+    assert ledger.admit("1700000000", "f1", "raw:z", "z").claimed
+    ledger.record("z", "<xml>z</xml>", defer=True)
+    # Another process's retry meanwhile waits for it, and gets it from the flusher thread.
+    other = DeliveryLedger(cache, prefix=prefix, ttl=30, lease=2.0)
+    assert other.wait("z", 1.5) == "<xml>z</xml>"

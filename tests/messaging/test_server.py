@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
 
 from djwechat._internal.xml import parse_xml
 from djwechat.conf import AppSettings, MessageSettings
-from djwechat.messaging import Router, TextMessage
+from djwechat.messaging import Router, TextMessage, quick
 from djwechat.messaging.guard import HandlerGuard
+from djwechat.messaging.router import is_quick
 from djwechat.messaging.server import MessageServer
 
 from .helpers import APP_ID, TOKEN, signed_query, text_push
@@ -25,8 +28,10 @@ class BrokenCache(LocMemCache):
         raise ConnectionError("cache unavailable")
 
 
-def make_server(cache: Any = None, **messages: Any) -> tuple[MessageServer, Router]:
-    router = Router()
+def make_server(
+    cache: Any = None, router: Router | None = None, **messages: Any
+) -> tuple[MessageServer, Router]:
+    router = router or Router()
 
     @router.text
     def shout(message: TextMessage, ctx: Any) -> str:
@@ -104,3 +109,58 @@ def test_cache_round_trips_per_request() -> None:
     # WeChat's retry of that push: both keys are there already; the stored answer is served.
     assert server.handle("POST", query, text_push("one", msg_id=1).encode()).status == 200
     assert cache.calls == ["add", "get", "add", "get"]
+
+
+def _thread_reporting_server(**messages: Any) -> tuple[MessageServer, list[str]]:
+    router = Router()
+    seen: list[str] = []
+
+    @router.text("where")
+    def where(message: TextMessage, ctx: Any) -> str:
+        seen.append(threading.current_thread().name)
+        return "pool"
+
+    @router.text("here")
+    @quick
+    def here(message: TextMessage, ctx: Any) -> str:
+        seen.append(threading.current_thread().name)
+        time.sleep(float(ctx.messages.handler_budget) * 1.5 if message.to_user == "gh_slow" else 0)
+        return "request thread"
+
+    server, _ = make_server(router=router, **messages)
+    return server, seen
+
+
+def test_a_quick_handler_runs_in_the_request_thread(caplog) -> None:
+    server, seen = _thread_reporting_server()
+    answers = [
+        parse_xml(server.handle("POST", signed_query(), text_push(text, msg_id=n).encode()).body, max_size=0)
+        for n, text in enumerate(("where", "here"), start=60)
+    ]
+    assert [a["Content"] for a in answers] == ["pool", "request thread"]
+    assert seen[0].startswith("djwechat-handler")
+    assert seen[1] == threading.current_thread().name
+    assert not any("ran past HANDLER_BUDGET" in r.getMessage() for r in caplog.records)
+
+
+def test_a_quick_handler_that_is_not_quick_is_logged(caplog) -> None:
+    server, _ = _thread_reporting_server(handler_budget=0.05)
+    with caplog.at_level(logging.WARNING, logger="djwechat.messaging"):
+        response = server.handle("POST", signed_query(), text_push("here", msg_id=62, to="gh_slow").encode())
+    assert parse_xml(response.body, max_size=0)["Content"] == "request thread"  # not cut short
+    assert any("ran past HANDLER_BUDGET" in r.getMessage() for r in caplog.records)
+
+
+def test_quick_marks_in_either_decorator_order() -> None:
+    router = Router()
+
+    @quick
+    @router.text
+    def outer(message: TextMessage, ctx: Any) -> str:
+        return ""
+
+    @router.text
+    def plain(message: TextMessage, ctx: Any) -> str:
+        return ""
+
+    assert [is_quick(r.handler) for r in router.routes] == [True, False]

@@ -44,6 +44,13 @@ class RawRedis:
         """A redis-py ``Script`` (``EVALSHA``, loading it again when the server lost it)."""
         return self._client.get_client(write=True).register_script(source)
 
+    def set_many(self, items: Sequence[tuple[str, bytes]], *, px: int) -> None:
+        """``SET key value PX px`` for each encoded item, in one pipeline (one round trip)."""
+        pipe = self._client.get_client(write=True).pipeline(transaction=False)
+        for key, value in items:
+            pipe.set(key, value, px=px)
+        pipe.execute()
+
     def run(self, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Any:
         """Run ``script`` on the primary: one round trip."""
         return script(keys=list(keys), args=list(args), client=self._client.get_client(write=True))

@@ -43,7 +43,7 @@ from djwechat.messaging.replies import (
     VideoReply,
     VoiceReply,
 )
-from djwechat.messaging.router import Router
+from djwechat.messaging.router import Router, quick
 
 __all__ = [
     "Article",
@@ -78,4 +78,5 @@ __all__ = [
     "VoiceMessage",
     "VoiceReply",
     "parse_message",
+    "quick",
 ]

@@ -24,6 +24,7 @@ answer); on every other cache it is today's sequence of ``add``/``get`` calls.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Final
@@ -31,6 +32,7 @@ from typing import Any, Final
 from django.core.cache import BaseCache
 
 from djwechat._internal.backoff import Backoff
+from djwechat._internal.deferred import flusher
 from djwechat._internal.rediscache import raw_redis
 
 __all__ = ["Admission", "DeliveryLedger"]
@@ -41,10 +43,12 @@ _DONE: Final = "done"
 _POLL_START: Final = 0.02
 _POLL_MAX: Final = 0.2
 
-#: KEYS: nonce key, push key.  ARGV: the nonce's use, its TTL (ms), the pending value, the lease (ms).
+#: KEYS: nonce key, push key, then the keys of deferred answers.  ARGV: the nonce's use, the TTL
+#: (ms) of nonces and answers, the pending value, the lease (ms), then the deferred answers.
 #: ``{0}``: the nonce came with another use; ``{1, 1}``: claimed; ``{1, 0, value}``: already
 #: claimed, with what the key holds (pending, or the stored answer).
 _ADMIT_SCRIPT: Final = """
+for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 2], 'PX', ARGV[2]) end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 end
@@ -86,6 +90,11 @@ class DeliveryLedger:
         self.lease: float = self._ttl if lease is None or lease <= 0 else min(lease, self._ttl)
         self._redis = raw_redis(cache)
         self._admit = self._redis.script(_ADMIT_SCRIPT) if self._redis is not None else None
+        #: Answers recorded with ``defer``: (Redis key, encoded value), sent with the next admission.
+        self._deferred: list[tuple[str, bytes]] = []
+        self._deferred_lock = threading.Lock()
+        if self._redis is not None:
+            flusher.register(self)
 
     def key(self, push_id: str) -> str:
         """The cache key of one push identity."""
@@ -95,9 +104,41 @@ class DeliveryLedger:
         """``True`` for exactly one caller per push (within the TTL): that caller runs the handler."""
         return bool(self._cache.add(self.key(push_id), (_PENDING, ""), self.lease))
 
-    def record(self, push_id: str, answer: str) -> None:
-        """Store the answer of the push (``""`` for ``success``) for its retries."""
+    def record(self, push_id: str, answer: str, *, defer: bool = False) -> None:
+        """Store the answer of the push (``""`` for ``success``) for its retries.
+
+        With ``defer`` (on django-redis only; elsewhere it is stored at once) the answer goes out
+        with this process's next admission, or within :data:`djwechat._internal.deferred.DELAY`
+        seconds: the caller must hold the lease for longer than that.  Until then a retry finds
+        the push pending and waits for it.
+        """
+        if defer and self._redis is not None:
+            item = (self._redis.key(self.key(push_id)), self._redis.encode((_DONE, answer)))
+            with self._deferred_lock:
+                self._deferred.append(item)
+            flusher.wake()
+            return
         self._cache.set(self.key(push_id), (_DONE, answer), self._ttl)
+
+    def flush(self) -> None:
+        """Store the deferred answers now (one pipeline)."""
+        items = self._take_deferred()
+        if not items or self._redis is None:
+            return
+        try:
+            self._redis.set_many(items, px=self._ttl * 1000)
+        except Exception:
+            self._give_back(items)
+            raise
+
+    def _take_deferred(self) -> list[tuple[str, bytes]]:
+        with self._deferred_lock:
+            items, self._deferred = self._deferred, []
+        return items
+
+    def _give_back(self, items: list[tuple[str, bytes]]) -> None:
+        with self._deferred_lock:
+            self._deferred[:0] = items
 
     def wait(self, push_id: str, timeout: float) -> str | None:
         """The stored answer, waiting up to ``timeout`` seconds while it is pending.
@@ -140,22 +181,35 @@ class DeliveryLedger:
         return bool(self._cache.get(key) == value)
 
     def admit(self, timestamp: str, nonce: str, use: str, push_id: str) -> Admission:
-        """:meth:`bind_nonce`, then (when bound) :meth:`claim`, in one round trip where the cache allows."""
+        """:meth:`bind_nonce`, then (when bound) :meth:`claim`, in one round trip where the cache allows.
+
+        On django-redis the same round trip stores the deferred answers first.
+        """
         if self._redis is None:
             if not self.bind_nonce(timestamp, nonce, use):
                 return Admission(False)
             return Admission(True, self.claim(push_id))
         redis = self._redis
-        outcome = redis.run(
-            self._admit,
-            (redis.key(self._nonce_key(timestamp, nonce)), redis.key(self.key(push_id))),
-            (
-                redis.encode(_digest(use)),
-                self._ttl * 1000,
-                redis.encode((_PENDING, "")),
-                max(1, int(self.lease * 1000)),
-            ),
-        )
+        deferred = self._take_deferred()
+        try:
+            outcome = redis.run(
+                self._admit,
+                (
+                    redis.key(self._nonce_key(timestamp, nonce)),
+                    redis.key(self.key(push_id)),
+                    *(key for key, _ in deferred),
+                ),
+                (
+                    redis.encode(_digest(use)),
+                    self._ttl * 1000,
+                    redis.encode((_PENDING, "")),
+                    max(1, int(self.lease * 1000)),
+                    *(value for _, value in deferred),
+                ),
+            )
+        except Exception:
+            self._give_back(deferred)
+            raise
         if not outcome[0]:
             return Admission(False)
         if outcome[1]:

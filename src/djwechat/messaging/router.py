@@ -30,7 +30,8 @@ default.
 A handler is ``(message, ctx) -> str | Reply | None``: a ``str`` is a text reply, a
 :class:`~djwechat.messaging.replies.Reply` is sent as is, ``None`` answers ``success`` (no
 reply).  It runs in the message server's thread pool, may use the ORM and the cache, and may
-raise: the error is logged and the push is answered ``success``.
+raise: the error is logged and the push is answered ``success``.  A handler marked
+:func:`quick` runs in the request thread instead.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from djwechat.messaging.events import ClickEvent, Event, SubscribeEvent
 from djwechat.messaging.messages import Message, TextMessage
 from djwechat.messaging.replies import Reply
 
-__all__ = ["Handler", "Match", "Route", "Router"]
+__all__ = ["Handler", "Match", "Route", "Router", "is_quick", "quick"]
 
 #: A message handler: gets the message and its :class:`HandlerContext`.
 Handler: TypeAlias = Callable[[Any, HandlerContext], "str | Reply | None"]
@@ -53,6 +54,33 @@ Handler: TypeAlias = Callable[[Any, HandlerContext], "str | Reply | None"]
 Matcher: TypeAlias = Callable[[Message], "bool | re.Match[str] | None"]
 
 H = TypeVar("H", bound=Handler)
+
+_QUICK = "djwechat_quick"
+
+
+def quick(handler: H) -> H:
+    """Mark ``handler`` as quick: it runs in the request thread, without the 5-second guard.
+
+    The guard hands every handler to a pool thread and waits for it (two thread switches, tens
+    of microseconds a push).  A handler that only computes its reply - no network call, no
+    query that can be slow - does not need that; mark it, above or below the route decorator::
+
+        @router.text
+        @quick
+        def echo(message, ctx):
+            return message.content
+
+    It is a promise: a quick handler that runs past ``HANDLER_BUDGET`` cannot be answered
+    ``success`` in time (WeChat retries it, and a retry after its claim's lease runs it again);
+    the server logs a warning when that happens.  Returns ``handler`` itself.
+    """
+    setattr(handler, _QUICK, True)
+    return handler
+
+
+def is_quick(handler: Handler) -> bool:
+    """Whether ``handler`` was marked with :func:`quick`."""
+    return getattr(handler, _QUICK, False) is True
 
 
 @dataclass(frozen=True, slots=True)

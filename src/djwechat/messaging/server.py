@@ -56,7 +56,7 @@ from djwechat.messaging.guard import HandlerGuard
 from djwechat.messaging.messages import Message
 from djwechat.messaging.parser import parse_message
 from djwechat.messaging.replies import Reply, coerce_reply
-from djwechat.messaging.router import Router
+from djwechat.messaging.router import Router, is_quick
 
 __all__ = ["MessageServer", "ServerResponse"]
 
@@ -71,6 +71,8 @@ JSON: Final = "application/json"
 _WAIT_MARGIN: Final = 0.5
 #: The owner of a claim answers this long before its lease runs out (at most; a tenth of short budgets).
 _LEASE_MARGIN: Final = 0.2
+#: An answer is stored after the reply only while the lease has this many seconds left.
+_DEFER_MIN_LEASE: Final = 1.0
 _SECURITY_ERRORS: Final = (InvalidSignatureError, TimestampError, XMLForbiddenError, CryptoError)
 
 T = TypeVar("T")
@@ -265,7 +267,10 @@ class MessageServer:
         try:
             answer = self._dispatch(message, claimed_at)
         finally:
-            self.ledger.record(push_id, answer)
+            # Off the critical path while the lease has time to spare (a retry meanwhile waits
+            # for it); near its end, stored before answering.
+            lease_left = claimed_at + self.ledger.lease - time.monotonic()
+            self.ledger.record(push_id, answer, defer=lease_left > _DEFER_MIN_LEASE)
         return answer
 
     def _dispatch(self, message: Message, claimed_at: float) -> str:
@@ -281,15 +286,22 @@ class MessageServer:
         handler = found.handler
         label = f"{self.app.alias}:{found.label}"
         try:
-            outcome = self.guard.run(
-                lambda: coerce_reply(handler(message, ctx)),
-                budget=self._time_left(claimed_at),
-                on_late=lambda reply: self._send_late(message, reply),
-                label=label,
-            )
-            if not outcome.finished or outcome.value is None:
+            reply: Reply | None
+            if is_quick(handler):
+                # No hop to the guard's pool: the handler promised to be quick.
+                reply = coerce_reply(handler(message, ctx))
+                self._check_quick(label, claimed_at)
+            else:
+                outcome = self.guard.run(
+                    lambda: coerce_reply(handler(message, ctx)),
+                    budget=self._time_left(claimed_at),
+                    on_late=lambda late: self._send_late(message, late),
+                    label=label,
+                )
+                reply = outcome.value if outcome.finished else None
+            if reply is None:
                 return ""
-            return outcome.value.render(
+            return reply.render(
                 to_user=message.from_user, from_user=message.to_user, create_time=self.clock()
             )
         except Exception:
@@ -304,6 +316,15 @@ class MessageServer:
         lease_end = claimed_at + self.ledger.lease - min(_LEASE_MARGIN, budget / 10)
         # Never 0, which would mean "no guard": an owner out of time answers at once.
         return max(1e-3, min(budget, lease_end - time.monotonic()))
+
+    def _check_quick(self, label: str, claimed_at: float) -> None:
+        budget = self.messages.handler_budget
+        if budget > 0 and time.monotonic() - claimed_at > budget:
+            logger.warning(
+                "quick handler %s ran past HANDLER_BUDGET (%.1fs): WeChat may retry it, and run it again",
+                label,
+                budget,
+            )
 
     def _send_late(self, message: Message, reply: Reply | None) -> None:
         if reply is None:
