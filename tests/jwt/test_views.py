@@ -248,9 +248,12 @@ def test_logout_needs_a_session(api: API) -> None:
     assert error_code(response) == "not_authenticated"
 
 
-def test_logout_bad_body(api: API, issue: Callable[..., dict[str, Any]]) -> None:
+@pytest.mark.parametrize("everywhere", ["maybe", "true", 0, 1, None, [], {}], ids=repr)
+def test_logout_bad_body(api: API, issue: Callable[..., dict[str, Any]], everywhere: object) -> None:
     token = issue()["access"]
-    assert api.post("/auth/logout/", {"all": "maybe"}, token).status_code == 400
+    response = api.post("/auth/logout/", {"all": everywhere}, token)
+    assert response.status_code == 400
+    assert error_code(response) == "invalid_input"
     assert api.get("/auth/me/", token).status_code == 200
 
 

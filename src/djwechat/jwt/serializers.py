@@ -47,6 +47,21 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A ``BooleanField`` that takes only a JSON ``true`` or ``false``, as the schema says.
+
+    DRF's own field also takes ``0``, ``"yes"``, ``"on"`` …: a client that sends one of those
+    has misread the API, and guessing what it meant could end every session of the user.
+    """
+
+    default_error_messages = {"invalid": _("Must be true or false.")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class PasswordLoginSerializer(serializers.Serializer[Any]):
     """``{"username" or "email", "password"}``."""
 
@@ -71,7 +86,7 @@ class RefreshSerializer(serializers.Serializer[Any]):
 class LogoutSerializer(serializers.Serializer[Any]):
     """``{"all": false}``: ``true`` ends every session of the user."""
 
-    all = serializers.BooleanField(required=False, default=False)
+    all = StrictBooleanField(required=False, default=False)
 
 
 # --------------------------------------------------------------------------- answers (OpenAPI only)
