@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 import pytest
 from django.conf import settings
-from django.test import TransactionTestCase, override_settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.test import TestCase, TransactionTestCase, override_settings
 
 from djwechat.login.pipeline import LoginContext
-from djwechat.testing.contracts import PipelineContract, SharedCacheContract
+from djwechat.testing.contracts import PipelineContract, SharedCacheContract, UserClaimsContract
 from tests.login.helpers import make_context
 
 # On SQLite the test database lives in memory, where concurrent writers fail at once ("table is
@@ -54,3 +57,23 @@ def test_the_pipeline_contract_fails_a_pipeline_that_forgets_returning_users() -
     broken = _BrokenPipeline("test_the_next_login_finds_the_same_user")
     with pytest.raises((AssertionError, IntegrityError)):
         broken.test_the_next_login_finds_the_same_user()
+
+
+class TestTheDefaultUserClaims(UserClaimsContract, TestCase):
+    def make_user(self) -> AbstractBaseUser:
+        user: AbstractBaseUser = get_user_model()._default_manager.create(username=uuid.uuid4().hex)
+        return user
+
+
+def payload_to_user_that_raises(claims: dict[str, Any]) -> AbstractBaseUser:
+    """A ``PAYLOAD_TO_USER`` that lets ``DoesNotExist`` escape: the contract must catch it."""
+    return get_user_model()._default_manager.get(pk=claims["sub"])
+
+
+@pytest.mark.django_db
+def test_the_claims_contract_fails_a_hook_that_raises_for_a_missing_user(settings: Any) -> None:
+    jwt = {**settings.WECHAT.get("JWT", {}), "PAYLOAD_TO_USER": f"{__name__}.payload_to_user_that_raises"}
+    settings.WECHAT = {**settings.WECHAT, "JWT": jwt}
+    broken = TestTheDefaultUserClaims("test_a_deleted_user_is_none_not_an_error")
+    with pytest.raises(get_user_model().DoesNotExist):
+        broken.test_a_deleted_user_is_none_not_an_error()

@@ -20,6 +20,15 @@ methods prove that the swapped piece still honours what djwechat relies on.
         class OurPipeline(PipelineContract, TransactionTestCase):
             def make_context(self, openid):
                 return LoginContext(request=None, app=..., provider=..., openid=openid)
+
+:class:`UserClaimsContract`
+    A project that replaces ``WECHAT["JWT"]["USER_TO_PAYLOAD"]`` / ``["PAYLOAD_TO_USER"]`` (users
+    named by a public UUID, say) proves that the claims name one user, lead back to it, and that
+    claims naming nobody give ``None`` instead of an error::
+
+        class OurClaims(UserClaimsContract, TestCase):
+            def make_user(self):
+                return User.objects.create(username=uuid.uuid4().hex)
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import caches
 
 from djwechat._internal.cacheio import CacheIO
@@ -38,10 +48,12 @@ from djwechat._internal.imports import import_hook
 from djwechat.accounts.models import Identity
 from djwechat.client.access_tokens import AccessTokenManager
 from djwechat.client.types import AccessToken
+from djwechat.conf import get_settings
+from djwechat.jwt.sessions import identity_claims
 from djwechat.login.pipeline import LoginContext, Step, run_pipeline
 from djwechat.messaging.dedupe import DeliveryLedger
 
-__all__ = ["PipelineContract", "SharedCacheContract"]
+__all__ = ["PipelineContract", "SharedCacheContract", "UserClaimsContract"]
 
 _THREADS = 8
 
@@ -169,3 +181,39 @@ class PipelineContract:
         assert again.user.pk == first.user.pk
         assert not again.is_new_user
         assert Identity.objects.filter(openid=openid).count() == 1
+
+
+class UserClaimsContract:
+    """What djwechat needs of the ``USER_TO_PAYLOAD`` / ``PAYLOAD_TO_USER`` hooks (see the module docstring).
+
+    Mix into a ``TestCase``; implement :meth:`make_user`.
+    """
+
+    def make_user(self) -> AbstractBaseUser:
+        """A new, active, saved user of the project."""
+        raise NotImplementedError
+
+    def _payload_to_user(self, claims: dict[str, Any]) -> AbstractBaseUser | None:
+        found: AbstractBaseUser | None = import_hook(get_settings().jwt.payload_to_user)(claims)
+        return found
+
+    def test_the_claims_lead_back_to_their_user(self) -> None:
+        user = self.make_user()
+        claims = identity_claims(user)  # TypeError unless ``sub`` is a non-empty string
+        found = self._payload_to_user({**claims, "sid": "contract", "typ": "access"})
+        assert found is not None, claims
+        assert found.pk == user.pk
+
+    def test_two_users_get_two_subjects(self) -> None:
+        first, second = self.make_user(), self.make_user()
+        assert identity_claims(first)["sub"] != identity_claims(second)["sub"]
+
+    def test_a_deleted_user_is_none_not_an_error(self) -> None:
+        user = self.make_user()
+        claims = identity_claims(user)
+        user.delete()
+        assert self._payload_to_user(claims) is None
+
+    def test_claims_that_name_nobody_are_none(self) -> None:
+        for claims in ({}, {"sub": ""}, {"sub": None}, {"sub": "not-a-key"}, {"sub": "999999999"}):
+            assert self._payload_to_user(dict(claims)) is None, claims
