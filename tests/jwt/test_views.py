@@ -242,6 +242,18 @@ def test_a_form_that_carries_fields_is_refused(
     assert api.get("/auth/me/", token).status_code == 200
 
 
+@pytest.mark.parametrize("raw", [b"null", b"[]", b"false", b"0", b'""'], ids=lambda raw: raw.decode())
+def test_logout_refuses_a_json_body_that_is_not_an_object(
+    api: API, issue: Callable[..., dict[str, Any]], raw: bytes
+) -> None:
+    token = issue()["access"]
+    response = api.client.post(
+        "/auth/logout/", raw, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 400
+    assert api.get("/auth/me/", token).status_code == 200
+
+
 def test_logout_needs_a_session(api: API) -> None:
     response = api.post("/auth/logout/", {})
     assert response.status_code == 401

@@ -114,7 +114,7 @@ class LogoutView(_AuthenticatedView):
         tags=_TAGS,
     )
     def post(self, request: Request) -> Response:
-        body = LogoutSerializer(data=request.data or {})
+        body = LogoutSerializer(data=request.data)  # an empty body parses as an empty mapping
         body.is_valid(raise_exception=True)
         sessions.logout(request, everywhere=body.validated_data["all"])
         return Response(status=204)
