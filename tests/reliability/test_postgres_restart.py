@@ -73,11 +73,23 @@ def test_logins_through_a_postgres_restart(wechat_simulator: SimulatorServer, si
             errors = site.stop()
 
         outcomes = Counter((status, code) for _, status, code, _ in answers)
-        unexpected = {k: v for k, v in outcomes.items() if k[0] not in (200, 503)}
+        # A login whose lock could not be released while the database - and so the database
+        # cache holding the lock - was down keeps that person's login lock until it expires
+        # (LOCK_TTL): meanwhile their next logins answer 429 ``throttled`` with Retry-After.
+        documented = {
+            (200, ""),
+            (503, "database_unavailable"),
+            (503, "shared_state_unavailable"),
+            (429, "throttled"),
+        }
+        unexpected = {k: v for k, v in outcomes.items() if k not in documented and k[0] != 503}
         assert not unexpected, (outcomes, errors[-3000:])
         assert outcomes[(200, "")] > len(USERS)
-        # Recovery without a process restart: every login sent a second after the restart succeeds.
-        late = [status for at, status, _, _ in answers if at > restarted + 1.0]
+        locked_out = {user for _, status, _, user in answers if status == 429}
+        assert len(locked_out) < len(USERS), outcomes
+        # Recovery without a process restart: every login sent a second after the restart succeeds
+        # (but for the people whose lock outlived the outage).
+        late = [status for at, status, _, user in answers if at > restarted + 1.0 and user not in locked_out]
         assert late, outcomes
         assert set(late) == {200}, outcomes
 
