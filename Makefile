@@ -5,6 +5,7 @@
 #   make bench-http   the HTTP benchmark (gunicorn + wrk, PostgreSQL + Redis): docs/benchmarks.md
 #   make bench-smoke  the same harness in under a minute, for CI (no figure is meaningful)
 #   make soak         locust against gunicorn + PostgreSQL + Redis + the simulator, then the invariants
+#   make fuzz         schemathesis against the example site's OpenAPI schema (FUZZ_ARGS=--smoke: short)
 #                     (SOAK_ARGS="--faults" for the fault schedule, "--smoke" for CI's short run): docs/reliability.md
 
 PYTHON ?= python3
@@ -24,7 +25,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 BENCH_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck layers docs bench bench-tools bench-http bench-smoke soak clean
+.PHONY: demo test setup lint typecheck layers docs bench bench-tools bench-http bench-smoke soak fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +80,11 @@ SOAK_ARGS ?=
 soak: $(STAMP)
 	$(PY) -c 'import locust' 2>/dev/null || $(PY) -m pip install --quiet -e '.[load]'
 	$(PY) -m bench.soak $(SOAK_ARGS)
+
+FUZZ_ARGS ?=
+fuzz: $(STAMP)
+	$(PY) -c 'import schemathesis' 2>/dev/null || $(PY) -m pip install --quiet -e '.[fuzz]'
+	$(PY) -m bench.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) example/db.sqlite3 .pytest_cache .mypy_cache .ruff_cache site build
