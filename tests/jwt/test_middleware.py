@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -83,6 +83,48 @@ def test_session_lookup_reads_the_database_only_on_a_cache_miss(
     # ... and refills the cache, so the next requests are hits that never reach the table.
     assert session_reads() == []
     assert session_reads() == []
+
+
+def _session_table_down(statement: str) -> Callable[..., Any]:
+    """A query wrapper: statements on the session table starting with ``statement`` fail as if the
+    database were restarting (everything else, the database cache included, still works)."""
+
+    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if JWTSession._meta.db_table in sql and sql.lstrip().upper().startswith(statement):
+            raise OperationalError("connection failed: the server is restarting")
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def test_a_session_lookup_while_the_database_is_down_is_a_json_503(
+    api: API, issue: Callable[..., dict[str, Any]]
+) -> None:
+    token = issue()["access"]
+    purge(JWTSession.objects.get().session_key, "default")  # a miss: the lookup needs the row
+    with connection.execute_wrapper(_session_table_down("SELECT")):
+        response = api.get("/t/whoami/", token)
+    assert response.status_code == 503
+    assert error_code(response) == "database_unavailable"
+    assert response["Cache-Control"] == "no-store"
+    assert api.get("/t/whoami/", token).json()["session_key_known"] is True  # and back
+
+
+# Outside a test transaction, as a request runs: inside one, the failed UPDATE would doom it.
+@pytest.mark.django_db(transaction=True)
+def test_a_last_seen_that_cannot_be_written_does_not_fail_the_request(
+    api: API, issue: Callable[..., dict[str, Any]]
+) -> None:
+    token = issue()["access"]
+    past = timezone.now() - timedelta(minutes=5)
+    JWTSession.objects.update(last_seen=past)
+    from djwechat.jwt.record_cache import clear_local_cache
+
+    clear_local_cache()
+    clear_worker_cache()
+    with connection.execute_wrapper(_session_table_down("UPDATE")):
+        assert api.get("/t/whoami/", token).status_code == 200
+    assert JWTSession.objects.get().last_seen == past
 
 
 def test_reads_never_write(api: API, issue: Callable[..., dict[str, Any]]) -> None:

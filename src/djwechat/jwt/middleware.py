@@ -13,13 +13,14 @@ Requests without a token (or with a refused one) get ``jwt_user = None`` and an 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.contrib.sessions.backends.base import UpdateError
 from django.http import HttpRequest, HttpResponse
 
-from djwechat._internal.responses import error_response
+from djwechat._internal.responses import DATABASE_DOWN, database_unavailable, error_response, no_store
 from djwechat.conf import get_settings
 from djwechat.exceptions import AuthError, SharedStateError
 from djwechat.jwt.request_auth import aauthenticate_request, authenticate_request
@@ -41,6 +42,9 @@ class JWTSessionMiddleware:
       loaded user with ``await request.ajwt_user()``.
     * An :class:`~djwechat.exceptions.AuthError` escaping a view (for instance the user was
       deactivated while the request ran) becomes a 401/403 JSON answer.
+    * A database that cannot be reached while the session is looked up is a JSON
+      ``503 database_unavailable``, as in the views; a "last seen" that cannot be written is
+      skipped (it is a hint, written again a minute later).
     """
 
     sync_capable = True
@@ -56,7 +60,10 @@ class JWTSessionMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        authenticate_request(request)
+        try:
+            authenticate_request(request)
+        except DATABASE_DOWN as exc:
+            return no_store(error_response(database_unavailable(exc)))
         conf = get_settings().jwt
         if conf.set_request_user and request.jwt_user is not None:  # type: ignore[attr-defined]
             request.user = request.jwt_user  # type: ignore[attr-defined]
@@ -65,14 +72,17 @@ class JWTSessionMiddleware:
         if session is not None and session.session_key:
             if session.accessed and session.modified:
                 return self._save(session) or response
-            session.touch(conf.last_seen_interval)
+            self._touch(session, conf.last_seen_interval)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         """The async path: the lookup costs one thread hop at most (none for a session this
         process remembers), and writing afterwards one more, only when there is something to write.
         """
-        await aauthenticate_request(request)
+        try:
+            await aauthenticate_request(request)
+        except DATABASE_DOWN as exc:
+            return no_store(error_response(database_unavailable(exc)))
         conf = get_settings().jwt
         if conf.set_request_user and request.jwt_user is not None:  # type: ignore[attr-defined]
             request.user = request.jwt_user  # type: ignore[attr-defined]
@@ -82,8 +92,14 @@ class JWTSessionMiddleware:
             if session.accessed and session.modified:
                 return await sync_to_async(self._save)(session) or response
             if session.touch_due(conf.last_seen_interval):
-                await sync_to_async(session.touch)(conf.last_seen_interval)
+                await sync_to_async(self._touch)(session, conf.last_seen_interval)
         return response
+
+    @staticmethod
+    def _touch(session: SessionStore, interval: int) -> None:
+        """Write "last seen" when due; skipped while the database cannot be reached."""
+        with suppress(*DATABASE_DOWN):
+            session.touch(interval)
 
     @staticmethod
     def _save(session: SessionStore) -> HttpResponse | None:
