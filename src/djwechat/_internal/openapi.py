@@ -117,6 +117,7 @@ def api_doc(
     from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
     from djwechat._internal.openapi_spectacular import ViewSchema
+    from djwechat._internal.responses import WWW_AUTHENTICATE
 
     answers: dict[Any, Any] = {(status, media_type): answer for status, answer in responses.items()}
     if media_type is None:
@@ -130,37 +131,17 @@ def api_doc(
         else:
             answer = OpenApiResponse(OpenApiTypes.STR, description=f"A page saying why. {meaning}")
         answers[(status, error_media_type)] = answer
-    headers = []
-    if 429 in statuses:
-        headers.append(
-            OpenApiParameter(
-                "Retry-After",
-                OpenApiTypes.INT,
-                OpenApiParameter.HEADER,
-                description="Seconds to wait before trying again.",
-                response=[429],
-            )
-        )
-    if 401 in statuses:
-        headers.append(
-            OpenApiParameter(
-                "WWW-Authenticate",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description='`Bearer realm="api"`.',
-                response=[401],
-            )
-        )
-    if 302 in responses:
-        headers.append(
-            OpenApiParameter(
-                "Location",
-                OpenApiTypes.URI,
-                OpenApiParameter.HEADER,
-                description="Where to go.",
-                response=[302],
-            )
-        )
+    # The headers an answer carries, by the status that carries them.
+    header_specs = (
+        (429 in statuses, 429, "Retry-After", OpenApiTypes.INT, "Seconds to wait before trying again."),
+        (401 in statuses, 401, "WWW-Authenticate", OpenApiTypes.STR, f"`{WWW_AUTHENTICATE}`."),
+        (302 in responses, 302, "Location", OpenApiTypes.URI, "Where to go."),
+    )
+    headers = [
+        OpenApiParameter(name, kind, OpenApiParameter.HEADER, description=text, response=[status])
+        for present, status, name, kind, text in header_specs
+        if present
+    ]
     extra: dict[str, Any] = {}
     if auth is False:
         extra["auth"] = []
