@@ -66,6 +66,29 @@ def test_handshake_refuses_bad_signatures(client: Client, configure, query, capl
     assert any(r.name == "djwechat.security" for r in caplog.records)
 
 
+def test_a_refusal_is_logged_with_the_client_address(client: Client, configure, caplog) -> None:
+    query = {"signature": "0" * 40, "timestamp": "1", "nonce": "2", "echostr": "x"}
+    with caplog.at_level(logging.WARNING, logger="djwechat.security"):
+        response = client.get(url(ENDPOINT, query), REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 403
+    assert [r.getMessage() for r in caplog.records if r.name == "djwechat.security"] == [
+        "Official Account 'oa' refused a GET from 203.0.113.7: invalid_signature"
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw", ["echostr=%C3%BCber", "echostr=\u00c3\u00bcber"], ids=["percent-encoded", "raw-utf8-bytes"]
+)
+def test_the_query_string_reads_as_django_reads_it(client: Client, configure, raw: str) -> None:
+    # A WSGI server hands raw bytes over as latin-1 characters; either way the value is "über",
+    # and a repeated parameter counts with its last value.
+    query = signed_query(echostr="first")
+    encoded = "&".join(f"{name}={value}" for name, value in query.items())
+    response = client.get(ENDPOINT, QUERY_STRING=f"{encoded}&{raw}")
+    assert response.status_code == 200
+    assert response.content.decode() == "über"
+
+
 def test_handshake_without_echostr(client: Client, configure) -> None:
     assert client.get(url(ENDPOINT, signed_query())).status_code == 400
 

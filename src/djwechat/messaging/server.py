@@ -133,8 +133,14 @@ class MessageServer:
 
     # ------------------------------------------------------------------ HTTP entry point
 
-    def handle(self, method: str, query: Mapping[str, str], body: bytes, *, peer: str = "") -> ServerResponse:
-        """Answer one HTTP request (``GET`` handshake or ``POST`` push); never raises."""
+    def handle(
+        self, method: str, query: Mapping[str, str], body: bytes, *, peer: str | Callable[[], str] = ""
+    ) -> ServerResponse:
+        """Answer one HTTP request (``GET`` handshake or ``POST`` push); never raises.
+
+        ``peer`` names the client in the log of a refusal that looks like an attack: its
+        address, or a function giving it (called only when such a refusal is logged).
+        """
         try:
             if method == "GET":
                 return self.handshake(query)
@@ -147,7 +153,7 @@ class MessageServer:
                     "Official Account %r refused a %s from %s: %s",
                     self.app.alias,
                     method,
-                    peer or "?",
+                    (peer() if callable(peer) else peer) or "?",
                     exc.code,
                 )
             return _error(render_error(exc))

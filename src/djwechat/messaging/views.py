@@ -7,7 +7,9 @@ and everything else happens in :class:`djwechat.messaging.server.MessageServer`.
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -38,11 +40,33 @@ def message_endpoint(request: HttpRequest, app: str) -> HttpResponse:
     except ImproperlyConfigured:
         logger.exception("the message server of %r is misconfigured", app)
         return json_error("misconfigured", "This Official Account is not configured correctly.", 503)
-    result = server.handle(request.method, request.GET.dict(), body, peer=client_ip(request) or "")
+    result = server.handle(request.method, _query(request), body, peer=lambda: client_ip(request) or "")
     response = HttpResponse(result.body, status=result.status, content_type=result.content_type)
     # echostr is echoed verbatim: make sure no browser ever renders it as anything but text.
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _query(request: HttpRequest) -> dict[str, str]:
+    """``request.GET.dict()`` (the last value of a repeated parameter), without its ``QueryDict``.
+
+    A push's query string is plain ASCII (its values percent-encoded), which WSGI and ASGI
+    servers hand over alike; anything else, and a query over ``DATA_UPLOAD_MAX_NUMBER_FIELDS``,
+    goes through ``request.GET`` itself, with its decoding and its refusal.
+    """
+    raw = request.META.get("QUERY_STRING", "")
+    if isinstance(raw, str) and raw.isascii():
+        try:
+            pairs = parse_qsl(
+                raw,
+                keep_blank_values=True,
+                encoding=request.encoding or settings.DEFAULT_CHARSET,
+                max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+            )
+            return dict(pairs)
+        except ValueError:
+            pass
+    return request.GET.dict()
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:
