@@ -29,6 +29,9 @@ MAX_DEPTH: Final = 16
 # rejected by WeChat as malformed, so they are dropped when rendering.
 _ILLEGAL_XML_CHARS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TAG_RE: Final = re.compile(r"\A[A-Za-z_][A-Za-z0-9_.-]*\Z")
+#: Tags that passed :data:`_TAG_RE` (they come from code: a few dozen names; bounded all the same).
+_CHECKED_TAGS: Final[set[str]] = set()
+_CHECKED_TAGS_MAX: Final = 1024
 #: The ``encoding`` of an XML declaration (which may only follow a byte-order mark).
 _DECLARED_ENCODING: Final = re.compile(
     rb"\A(?:\xef\xbb\xbf)?<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])(.*?)\1", re.DOTALL
@@ -165,27 +168,30 @@ def render_xml(fields: Mapping[str, Any], *, root: str = "xml") -> str:
 
 
 def _render_element(parts: list[str], tag: str, value: Any) -> None:
-    if not _TAG_RE.match(tag):
-        raise ValueError(f"{tag!r} is not a valid XML tag")
+    if tag not in _CHECKED_TAGS:
+        if not _TAG_RE.match(tag):
+            raise ValueError(f"{tag!r} is not a valid XML tag")
+        if len(_CHECKED_TAGS) < _CHECKED_TAGS_MAX:
+            _CHECKED_TAGS.add(tag)
+    # The common types first: a reply is mostly strings, and ``Mapping`` is an ABC (a slow check).
     if value is None:
         return
-    if isinstance(value, list | tuple):
+    if isinstance(value, str):
+        parts.append(f"<{tag}>{cdata(value)}</{tag}>")
+    elif isinstance(value, (list, tuple)):
         for item in value:
             _render_element(parts, tag, item)
-        return
-    parts.append(f"<{tag}>")
-    if isinstance(value, str):
-        parts.append(cdata(value))
     elif isinstance(value, bool):
         raise TypeError(f"{tag}: booleans have no XML form in WeChat messages")
-    elif isinstance(value, int | float):
-        parts.append(str(value))
+    elif isinstance(value, (int, float)):
+        parts.append(f"<{tag}>{value!s}</{tag}>")
     elif isinstance(value, Mapping):
+        parts.append(f"<{tag}>")
         for key, child in value.items():
             _render_element(parts, key, child)
+        parts.append(f"</{tag}>")
     else:
         raise TypeError(f"{tag}: cannot render a {type(value).__name__} as XML")
-    parts.append(f"</{tag}>")
 
 
 def cdata(text: str) -> str:
