@@ -9,9 +9,10 @@ for the very next request.
 
 What the cache holds per session is a :class:`~djwechat.jwt.record_cache.SessionRecord`: the
 data plus the few columns the request path needs (user id, expiry, last seen), so authenticating
-a request costs one cache read.  An optional per-process layer (``JWT.SESSION_CACHE_SECONDS``)
-can skip even that, at the price of other processes noticing a revocation up to that many
-seconds late.  :mod:`djwechat.jwt.record_cache` keeps both layers free of stale copies when a
+a request costs one cache read.  An optional per-process layer can skip even that: for
+``JWT.SESSION_CACHE_SECONDS`` at the price of other processes noticing a revocation up to that
+many seconds late, or with ``JWT.SESSION_INVALIDATION = "pubsub"`` until the revocation's
+message reaches them.  :mod:`djwechat.jwt.record_cache` keeps both layers free of stale copies when a
 read races a change.
 """
 
