@@ -5,7 +5,8 @@
 #   make bench-http   the HTTP benchmark (gunicorn + wrk, PostgreSQL + Redis): docs/benchmarks.md
 #   make bench-smoke  the same harness in under a minute, for CI (no figure is meaningful)
 #   make soak         locust against gunicorn + PostgreSQL + Redis + the simulator, then the invariants
-#                     (SOAK_ARGS="--faults" for the fault schedule, "--smoke" for CI's short run): docs/reliability.md
+#                     (SOAK_ARGS="--faults" for the fault schedule, "--smoke" for a short run; CI runs
+#                     "--smoke --faults"): docs/reliability.md
 #   make fuzz         schemathesis against the example site's OpenAPI schema (FUZZ_ARGS=--smoke: short)
 #   make messages     compile every translation catalogue (.po -> .mo; needs GNU gettext's msgfmt)
 
