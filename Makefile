@@ -5,8 +5,10 @@
 #   make bench-http   the HTTP benchmark (gunicorn + wrk, PostgreSQL + Redis): docs/benchmarks.md
 #   make bench-smoke  the same harness in under a minute, for CI (no figure is meaningful)
 #   make soak         locust against gunicorn + PostgreSQL + Redis + the simulator, then the invariants
+#                     (SOAK_ARGS="--faults" for the fault schedule, "--smoke" for a short run; CI runs
+#                     "--smoke --faults"): docs/reliability.md
 #   make fuzz         schemathesis against the example site's OpenAPI schema (FUZZ_ARGS=--smoke: short)
-#                     (SOAK_ARGS="--faults" for the fault schedule, "--smoke" for CI's short run): docs/reliability.md
+#   make messages     compile every translation catalogue (.po -> .mo; needs GNU gettext's msgfmt)
 
 PYTHON ?= python3
 VENV := .venv
@@ -25,7 +27,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 BENCH_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint typecheck layers docs bench bench-tools bench-http bench-smoke soak fuzz clean
+.PHONY: demo test setup lint typecheck layers docs messages bench bench-tools bench-http bench-smoke soak fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +58,13 @@ layers: $(STAMP)
 # The guides and the API reference (from the docstrings) into site/; any warning fails the build.
 docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict --quiet
+
+# The .po files are edited by hand (their msgids are the English texts of the code); the compiled
+# .mo files are committed, so that the wheel ships them and no install needs gettext.
+messages:
+	for po in $$(find src/djwechat -path '*/locale/*/LC_MESSAGES/*.po'); do \
+		msgfmt --check -o "$${po%.po}.mo" "$$po" || exit 1; \
+	done
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

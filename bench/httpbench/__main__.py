@@ -1,7 +1,7 @@
 """``python -m bench.httpbench``: the HTTP benchmark (see the package docstring and docs/benchmarks.md).
 
 Environment: ``BENCH_DATABASE_URL``, ``BENCH_REDIS_URL``, ``BENCH_KEY_PREFIX`` (see
-``bench/site/settings.py``) and ``BENCH_PORT`` (first of the two ports used, 8040 by default).
+``bench/site/settings.py``) and ``BENCH_PORT`` (first of the three ports used, 8040 by default).
 """
 
 from __future__ import annotations
@@ -84,7 +84,15 @@ def bench(args: argparse.Namespace) -> int:
             config = CONFIGS[name]
             _log(f"== {config.label}: {plan.rounds} round(s) x {len(chosen)} contenders x {plan.seconds:g} s")
             results.append(
-                run_config(config, chosen, creds, factory, plan=plan, ports=(port, port + 1), log=_log)
+                run_config(
+                    config,
+                    chosen,
+                    creds,
+                    factory,
+                    plan=plan,
+                    ports=tuple(port + i for i in range(len(table.SERVERS))),
+                    log=_log,
+                )
             )
         ops = inprocess.operations(creds, factory)
         load_before = os.getloadavg()[0]
@@ -177,7 +185,17 @@ def main() -> int:
         "--sampler", choices=("py-spy", "none"), default="py-spy", help="none: CPU per request only"
     )
     prof.add_argument("--override", default="{}", help="JSON merged into WECHAT (one section deep)")
+    spread = sub.add_parser("propagation", help="time a revocation takes to reach another process (pub/sub)")
+    from bench.httpbench.propagation import add_arguments
+
+    add_arguments(spread)
     args = parser.parse_args()
+    if args.command == "propagation":
+        from bench.httpbench.propagation import propagation
+
+        os.environ["BENCH_SESSION_INVALIDATION"] = "pubsub"
+        _setup_django()
+        return propagation(args)
     if args.command == "profile":
         from bench.httpbench.profile import profile
 

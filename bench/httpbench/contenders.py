@@ -6,8 +6,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["get", "push"]
-#: ``main``: the site as configured; ``cached``: the same site with ``SESSION_CACHE_SECONDS=1``.
-Server = Literal["main", "cached"]
+#: ``main``: the site as configured; ``cached``: the same site with ``SESSION_CACHE_SECONDS=1``;
+#: ``pubsub``: with ``SESSION_INVALIDATION = "pubsub"``.
+Server = Literal["main", "cached", "pubsub"]
+#: Every server, in the order of their ports (``BENCH_PORT``, the next one, ...), and its environment.
+SERVERS: dict[Server, dict[str, str]] = {
+    "main": {"BENCH_SESSION_CACHE_SECONDS": "0"},
+    "cached": {"BENCH_SESSION_CACHE_SECONDS": "1"},
+    "pubsub": {"BENCH_SESSION_CACHE_SECONDS": "0", "BENCH_SESSION_INVALIDATION": "pubsub"},
+}
 #: Which credentials a GET contender presents.
 Auth = Literal["", "djwechat", "simplejwt", "django"]
 
@@ -53,6 +60,9 @@ CONTENDERS: tuple[Contender, ...] = (
     Contender("django-session", "Django session on Redis (+ user query)", "/django-session/", auth="django"),
     _session("jwt-strict", "djwechat JWT session, strict", "/djwechat-session/"),
     _session("jwt-cached", "djwechat JWT session, SESSION_CACHE_SECONDS=1", "/djwechat-session/", "cached"),
+    _session(
+        "jwt-pubsub", "djwechat JWT session, SESSION_INVALIDATION=pubsub", "/djwechat-session/", "pubsub"
+    ),
     _session("jwt-drf", "djwechat DRF JWTAuthentication", "/drf/djwechat/"),
     _push("werobot-plain", "WeRoBot, plain", "/werobot/plain/", "plain"),
     _push("wechatpy-plain", "wechatpy, plain", "/wechatpy/plain/", "plain"),

@@ -11,7 +11,7 @@ import itertools
 import statistics
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
 from bench.httpbench.fixtures import Credentials
@@ -73,6 +73,20 @@ def _session_ops(creds: Credentials) -> list[Operation]:
     def one_second() -> AbstractContextManager[object]:
         return override_settings(WECHAT=cached)
 
+    invalidated = {**settings.WECHAT, "JWT": {**settings.WECHAT["JWT"], "SESSION_INVALIDATION": "pubsub"}}
+
+    @contextmanager
+    def pubsub() -> Iterator[object]:
+        from djwechat.jwt import record_cache
+
+        with override_settings(WECHAT=invalidated):
+            deadline = time.monotonic() + 10
+            while (channel := record_cache.channel()) is None or not channel.serving():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the invalidation channel does not serve")
+                time.sleep(0.005)
+            yield None
+
     return [
         Operation("session load", "djwechat load_record, strict", lambda: SessionStore(sid).load_record()),
         Operation(
@@ -88,6 +102,12 @@ def _session_ops(creds: Credentials) -> list[Operation]:
             "djwechat authenticate_request, SESSION_CACHE_SECONDS=1",
             authenticate,
             one_second,
+        ),
+        Operation(
+            "authenticate request",
+            "djwechat authenticate_request, SESSION_INVALIDATION=pubsub",
+            authenticate,
+            pubsub,
         ),
     ]
 
@@ -266,6 +286,7 @@ COUNTED = (
     "jwt-strict",
     "djwechat authenticate_request, strict",
     "djwechat authenticate_request, SESSION_CACHE_SECONDS=1",
+    "djwechat authenticate_request, SESSION_INVALIDATION=pubsub",
     "Django cache session load",
     "simplejwt get_user (one query)",
 )

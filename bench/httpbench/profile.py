@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.httpbench import fixtures, payloads, verify
-from bench.httpbench.contenders import CONTENDERS
+from bench.httpbench.contenders import CONTENDERS, SERVERS
 from bench.httpbench.servers import CONFIGS, ROOT, Gunicorn
 from bench.httpbench.wrk import FEED, wrk_binary
 
@@ -78,8 +78,7 @@ def profile(args: argparse.Namespace) -> int:
         raise SystemExit(f"unknown contender {args.contender!r}")
     creds = fixtures.prepare()
     factory = payloads.PushFactory()
-    cached = "1" if contender.server == "cached" else "0"
-    env = {"BENCH_SESSION_CACHE_SECONDS": cached, "BENCH_WECHAT_OVERRIDES": args.override}
+    env = {**SERVERS[contender.server], "BENCH_WECHAT_OVERRIDES": args.override}
     server = Gunicorn(CONFIGS[args.config], int(os.environ.get("BENCH_PORT", "8040")), env)
     out = ROOT / "bench" / "results" / f"profile-{contender.key}-{args.config}-{args.mode}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -91,6 +91,7 @@ TARGETS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("strict session vs bare + one GET", "jwt-strict", ("bare-get",), ">= 0.9"),
     ("strict session vs simplejwt (DB user)", "jwt-strict", ("simplejwt",), ">= 2.0"),
     ("1 s session cache vs bare", "jwt-cached", (BARE,), "sync >= 0.85, threads >= 0.9"),
+    ("pub/sub-invalidated session vs bare", "jwt-pubsub", (BARE,), ">= 0.9"),
     ("DRF class vs the middleware path", "jwt-drf", ("jwt-strict",), ">= 0.9"),
 )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from bench.httpbench import payloads, verify, wrk
-from bench.httpbench.contenders import BARE, Contender
+from bench.httpbench.contenders import BARE, SERVERS, Contender
 from bench.httpbench.fixtures import Credentials
 from bench.httpbench.servers import Config, Gunicorn
 
@@ -61,7 +61,7 @@ def run_config(
     factory: payloads.PushFactory,
     *,
     plan: Plan,
-    ports: tuple[int, int],
+    ports: tuple[int, ...],
     log: Callable[[str], None],
 ) -> ConfigResult:
     """Measure ``contenders`` under ``config`` (A B C … A B C …, ``plan.rounds`` times)."""
@@ -70,8 +70,8 @@ def run_config(
     others = tuple(c for c in contenders if c.key != BARE)
     wanted = {c.server for c in contenders}
     servers = {
-        name: Gunicorn(config, port, {"BENCH_SESSION_CACHE_SECONDS": "1" if name == "cached" else "0"})
-        for name, port in zip(("main", "cached"), ports, strict=True)
+        name: Gunicorn(config, port, SERVERS[name])
+        for name, port in zip(SERVERS, ports, strict=True)
         if name in wanted
     }
     try:

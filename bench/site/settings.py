@@ -7,6 +7,8 @@ Environment (set by ``bench/httpbench``; the defaults suit a fresh machine):
   run writes (removed afterwards);
 * ``BENCH_SESSION_CACHE_SECONDS`` - djwechat's ``JWT.SESSION_CACHE_SECONDS`` (the harness runs a
   second server of this site with ``1``);
+* ``BENCH_SESSION_INVALIDATION`` - djwechat's ``JWT.SESSION_INVALIDATION`` (``pubsub`` on a third
+  server; empty: none);
 * ``BENCH_WECHAT_OVERRIDES`` - JSON merged into ``WECHAT`` one section deep, for experiments
   (``profile --override '{"MESSAGES": {"HANDLER_BUDGET": 0}}'``).
 """
@@ -100,6 +102,7 @@ WECHAT = {
         "ACCESS_TOKEN_LIFETIME": timedelta(hours=2),
         "SIGNING_KEY": JWT_SIGNING_KEY,
         "SESSION_CACHE_SECONDS": int(os.environ.get("BENCH_SESSION_CACHE_SECONDS", "0")),
+        "SESSION_INVALIDATION": os.environ.get("BENCH_SESSION_INVALIDATION") or None,
     },
 }
 

@@ -127,9 +127,18 @@ class TokenWatch(threading.Thread):
 
 
 def fault_schedule(
-    duration: int, redis: PrivateRedis, postgres: PrivatePostgres, site: Gunicorn, log: list[str]
+    duration: int,
+    redis: PrivateRedis,
+    postgres: PrivatePostgres,
+    site: Gunicorn,
+    log: list[str],
+    kills: dict[int, float],
 ) -> None:
-    """Redis down for 10 s at 20 % of the run, PostgreSQL restarted at 50 %, a worker killed at 75 %."""
+    """Redis down for 10 s at 20 % of the run, PostgreSQL restarted at 50 %, a worker killed at 75 %.
+
+    ``kills`` gets the killed worker's pid and the Unix time of its kill: the pushes it was
+    handling then may run again (bench/soak/handlings.py).
+    """
     started = time.monotonic()
 
     def at(fraction: float) -> None:
@@ -147,6 +156,7 @@ def fault_schedule(
     at(0.75)
     workers = site.worker_pids()
     if workers:
+        kills[workers[0]] = time.time()
         os.kill(workers[0], signal.SIGKILL)
         log.append(f"{time.monotonic() - started:5.1f} s  gunicorn worker {workers[0]} killed (SIGKILL)")
 
@@ -173,6 +183,7 @@ def main() -> int:
             processes.append(simulator)
             sim = SimulatorControl(f"http://127.0.0.1:{port + 3}")
             site_url = f"http://127.0.0.1:{port}"
+            runs = directory / "runs.jsonl"  # the "count" handler's journal
             register(sim, site_url, people)
             env = site_environment(
                 postgres.url, sim.base_url, REDIS_URL=redis.url,
@@ -180,6 +191,7 @@ def main() -> int:
                 WECHAT_OA_APP_ID=OA_APP_ID, WECHAT_OA_APP_SECRET=OA_SECRET, WECHAT_OA_TOKEN=OA_TOKEN,
                 WECHAT_OA_ENCODING_AES_KEY=OA_AES_KEY, WECHAT_OA_MODE="safe",
                 WECHAT_SITE_URL=site_url, DJWECHAT_LOG_LEVEL="WARNING",
+                DJANGO_SETTINGS_MODULE="bench.soak.settings", SOAK_HANDLINGS=str(runs),
             )  # fmt: skip
             manage(env, "migrate", "--noinput")
             manage(env, "createcachetable")
@@ -195,9 +207,12 @@ def main() -> int:
             watch.start()
             ledger = directory / "ledger.jsonl"
             schedule: list[str] = []
+            kills: dict[int, float] = {}
             if args.faults:
                 threading.Thread(
-                    target=fault_schedule, args=(args.duration, redis, postgres, site, schedule), daemon=True
+                    target=fault_schedule,
+                    args=(args.duration, redis, postgres, site, schedule, kills),
+                    daemon=True,
                 ).start()
             locust_env = {
                 **os.environ,
@@ -227,6 +242,8 @@ def main() -> int:
                 faults=args.faults,
                 schedule=schedule
                 + [f"task worker restarted {worker.restarts} time(s)"] * bool(worker.restarts),
+                runs=runs,
+                kills=kills,
             )
         finally:
             errors = site.stop() if site is not None else ""

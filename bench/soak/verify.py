@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.soak import handlings
 from djwechat.testing import SimulatorControl
 
 #: Logged-out sessions whose tokens are tried again at the end (each costs two requests).
@@ -101,8 +102,14 @@ def check(
     token_fetches: int,
     faults: bool,
     schedule: list[str],
+    runs: Path,
+    kills: dict[int, float],
 ) -> dict[str, Any]:
-    """Everything the report says; ``broken`` lists the invariants that do not hold."""
+    """Everything the report says; ``broken`` lists the invariants that do not hold.
+
+    ``runs`` is the "count" handler's journal (:mod:`bench.soak.handlings`), ``kills`` the pid
+    of each worker the fault schedule killed and when (Unix time).
+    """
     rows = _stats(stats)
     entries = _ledger(ledger)
     broken: list[str] = []
@@ -127,7 +134,8 @@ def check(
         broken.append(f"revoked sessions accepted again: {accepted}")
 
     pushes = [e for e in entries if e["kind"] == "push"]
-    disagreeing = [e["msg_id"] for e in pushes if len(set(e["answers"])) > 1]
+    journal = handlings.read(runs)
+    verdict = handlings.judge(pushes, journal, kills)
     counts: dict[str, list[int]] = defaultdict(list)
     for entry in pushes:
         if entry["answers"]:
@@ -138,8 +146,12 @@ def check(
     invariants["pushes"] = len(pushes)
     invariants["pushes_answered"] = sum(1 for e in pushes if e["answers"])
     invariants["duplicate_deliveries"] = sum(max(0, len(e["answers"]) - 1) for e in pushes)
-    if disagreeing:
-        broken.append(f"duplicates answered differently (handled twice): {len(disagreeing)}")
+    invariants["handler_runs"] = sum(len(found) for found in journal.values())
+    invariants["pushes_rerun_after_their_worker_was_killed"] = len(verdict.rerun_after_kill)
+    if verdict.answered_differently:
+        broken.append(f"duplicates answered differently (handled twice): {len(verdict.answered_differently)}")
+    if verdict.run_twice:
+        broken.append(f"pushes run twice by live workers: {len(verdict.run_twice)}")
     # A Redis restart forgets each follower's count (conversation state lives in the cache).
     if gaps and not faults:
         broken.append(f"followers whose pushes were not each handled exactly once: {len(gaps)}")

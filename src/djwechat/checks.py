@@ -19,6 +19,7 @@ W001      (``--deploy``) no JWT ``SIGNING_KEY``: tokens are signed with ``SECRET
 W002      (``--deploy``) the shared-state cache is not shared between processes or hosts
 W003      (``--deploy``) ``API_BASE_URL`` / ``OPEN_BASE_URL`` is a loopback address (the simulator)
 W004      (``--deploy``) ``djwechat.simulator`` is in ``INSTALLED_APPS``
+W005      ``JWT.SESSION_INVALIDATION = "pubsub"`` on a cache that is not Redis: sessions are checked strictly
 ========  ==============================================================
 """
 
@@ -38,6 +39,9 @@ from django.utils.module_loading import import_string
 
 from djwechat._internal.imports import check_import
 from djwechat.conf import WeChatSettings, parse_settings
+
+#: Cache backends that offer the pub/sub channel of ``JWT.SESSION_INVALIDATION = "pubsub"``.
+REDIS_CACHES: Final = ("django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache")
 
 #: Cache backends whose state one process (or one host) keeps to itself, or that keep nothing.
 UNSHARED_CACHES: Final = {
@@ -87,6 +91,7 @@ def check_wechat_settings(
                 )
             )
     errors += _check_cache_alias(parsed)
+    errors += _check_invalidation_channel(parsed)
     errors += _check_routers([(path, dotted) for path, dotted in routers if path not in broken])
     return errors
 
@@ -100,6 +105,21 @@ def _check_cache_alias(parsed: WeChatSettings) -> list[CheckMessage]:
             f"WECHAT['CACHE_ALIAS']: {parsed.cache_alias!r} names no cache in settings.CACHES",
             hint=f"Configured caches: {', '.join(map(repr, caches)) or 'none'}.",
             id="djwechat.E010",
+        )
+    ]
+
+
+def _check_invalidation_channel(parsed: WeChatSettings) -> list[CheckMessage]:
+    backend = str(getattr(settings, "CACHES", {}).get(parsed.cache_alias, {}).get("BACKEND", ""))
+    if parsed.jwt.session_invalidation != "pubsub" or backend in REDIS_CACHES or not backend:
+        return []
+    return [
+        CheckWarning(
+            f"WECHAT['JWT']['SESSION_INVALIDATION'] is 'pubsub' but the cache {parsed.cache_alias!r} "
+            f"({backend}) has no pub/sub channel: every request checks the session in the cache",
+            hint="Use a Redis cache (django-redis or Django's RedisCache) for WECHAT['CACHE_ALIAS'], "
+            "or remove SESSION_INVALIDATION.",
+            id="djwechat.W005",
         )
     ]
 

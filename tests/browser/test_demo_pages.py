@@ -60,3 +60,22 @@ def test_h5_login_from_the_official_account_page(browser: Any, demo_site: DemoSi
     page.reload()  # the tokens survive a reload of the page
     page.wait_for_selector("#logged-in:not([hidden])")
     assert page.inner_text("#nickname") == "Bob"
+
+
+def test_a_chinese_browser_sees_the_simulator_in_chinese(chromium: Any, demo_site: DemoSite) -> None:
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 900, "height": 720})
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(demo_site.url + "/")
+        page.click("text=Log in with WeChat")  # the example site's own page is English only
+        phone_link = page.frame_locator("#qr-frame").locator("a", has_text="打开手机页面")
+        phone = context.new_page()
+        phone.goto(phone_link.get_attribute("href"))
+        assert phone.get_attribute("html", "lang") == "zh-hans"
+        phone.click("text=以 Alice 的身份确认")
+        page.wait_for_selector("#logged-in:not([hidden])")
+        assert page.inner_text("#nickname") == "Alice"
+        assert phone.inner_text("h1") == "已确认登录，请回到电脑上继续。"  # noqa: RUF001
+    finally:
+        context.close()

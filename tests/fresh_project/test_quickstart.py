@@ -184,6 +184,11 @@ def test_the_readme_quickstart_in_a_fresh_startproject(
         # The wheel ships the compiled zh-hans messages.
         chinese = run(*manage, "shell", "-c", IN_CHINESE, cwd=project, env=development)
         assert "令牌无效。" in chinese, chinese
+        # ... and the simulator's, which it reads without Django settings.
+        page = httpx.get(f"{sim_url}/connect/qrconnect", headers={"Accept-Language": "zh-CN"}, timeout=10)
+        assert page.status_code == 400, page.text
+        assert "<h1>该链接无法访问</h1>" in page.text, page.text
+        assert "缺少 appid" in page.text, page.text
     finally:
         drop_database(label)
         forget_cache_keys(label)

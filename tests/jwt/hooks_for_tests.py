@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.signing import JSONSerializer
 
 
 def username_to_payload(user: Any) -> dict[str, Any]:
@@ -22,3 +23,7 @@ def extra_claims(user: Any, session: Any) -> dict[str, Any]:
 
 def token_response(pair: dict[str, Any], user: Any, request: Any) -> dict[str, Any]:
     return {"data": pair, "shaped_for": request.META.get("HTTP_USER_AGENT") if request else None}
+
+
+class OtherJSONSerializer(JSONSerializer):
+    """A ``SESSION_SERIALIZER`` other than Django's default (the store must pick it up)."""

@@ -16,6 +16,7 @@ from django.utils import timezone
 from djwechat.jwt.models import JWTSession
 from djwechat.jwt.record_cache import purge
 from tests.jwt.conftest import API, error_code
+from tests.jwt.hooks_for_tests import OtherJSONSerializer
 from tests.shared_cache import clear_worker_cache
 
 pytestmark = [pytest.mark.urls("tests.jwt.views"), pytest.mark.django_db]
@@ -212,3 +213,15 @@ def test_local_session_cache_trades_revocation_delay(api: API, issue: Callable[.
         # Revocation through this process is still immediate.
         assert api.post("/auth/logout/", {}, token).status_code == 204
         assert api.get("/t/whoami/", token).json()["error"] == "session_revoked"
+
+
+def test_a_store_is_set_up_as_django_sets_up_its_own() -> None:
+    """``SessionStore.__init__`` sets SessionBase's attributes itself: none may be missing or differ."""
+    from django.contrib.sessions.backends.db import SessionStore as DBStore
+
+    from djwechat.jwt.session_store import SessionStore
+
+    ours, django = vars(SessionStore("a-key")), vars(DBStore("a-key"))
+    assert {name: ours.get(name) for name in django} == django
+    with override_settings(SESSION_SERIALIZER="tests.jwt.hooks_for_tests.OtherJSONSerializer"):
+        assert SessionStore().serializer is OtherJSONSerializer

@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final, Literal
 
-from djwechat.conf.values import choice, positive_int, rate
+from djwechat.conf.values import choice, optional_choice, positive_int, rate
 from djwechat.exceptions import AppNotFoundError
 
 AppType = Literal["miniprogram", "website", "official_account"]
 MessageMode = Literal["plain", "compatible", "safe"]
 TokenMode = Literal["stable", "classic"]
 OAuthScope = Literal["snsapi_userinfo", "snsapi_base"]
+SessionInvalidation = Literal["pubsub"]
 
 APP_TYPES: Final = ("miniprogram", "website", "official_account")
 MESSAGE_MODES: Final = ("plain", "compatible", "safe")
+SESSION_INVALIDATIONS: Final = ("pubsub",)
 JWT_ALGORITHMS: Final = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
 
 #: The default login pipeline: each entry is the dotted path of a step
@@ -106,6 +108,11 @@ class JWTSettings:
     token_response: str | None = None
     #: Seconds a session lookup may be served from process memory (0 = check revocation every time).
     session_cache_seconds: int = 0
+    #: ``"pubsub"``: keep sessions in process memory and drop them when a change is published on
+    #: the cache's Redis pub/sub channel; ``None``: no channel (see ``SESSION_CACHE_SECONDS``).
+    session_invalidation: SessionInvalidation | None = field(
+        default=None, metadata={"convert": optional_choice(*SESSION_INVALIDATIONS)}
+    )
     #: The middleware also sets ``request.user`` from the token when this is true.
     set_request_user: bool = False
     #: How often (seconds) "last seen" is written for a session that keeps being used.

@@ -229,6 +229,15 @@ def parse_settings(raw: Any) -> tuple[WeChatSettings, list[ConfigProblem]]:
         problems.append(
             ConfigProblem("djwechat.E007", "['JWT']['REFRESH_GRACE_SECONDS']", "must be at most 60 seconds")
         )
+    if jwt.session_invalidation is not None and jwt.session_cache_seconds:
+        problems.append(
+            ConfigProblem(
+                "djwechat.E007",
+                "['JWT']['SESSION_CACHE_SECONDS']",
+                f"must be 0 with SESSION_INVALIDATION = {jwt.session_invalidation!r}, which decides "
+                "on its own how long a process keeps a session",
+            )
+        )
     if not jwt.auth_header_types:
         problems.append(ConfigProblem("djwechat.E007", "['JWT']['AUTH_HEADER_TYPES']", "must not be empty"))
     if not jwt.algorithm.startswith("HS") and not jwt.signing_key:

@@ -132,6 +132,24 @@ def choice(*choices: str) -> Converter:
     return convert
 
 
+def optional_choice(*choices: str) -> Converter:
+    """A converter accepting one of ``choices``, or ``None``."""
+
+    def convert(value: Any, path: str, problems: list[ConfigProblem]) -> str | None:
+        if value is None:
+            return None
+        if value not in choices:
+            problems.append(
+                ConfigProblem(
+                    "djwechat.E003", path, f"must be None or one of {', '.join(choices)}, not {value!r}"
+                )
+            )
+            return None
+        return str(value)
+
+    return convert
+
+
 def unknown_key_hint(key: Any, known: Iterable[str]) -> str:
     """The hint of an unknown key: the closest known key, if one is close, and every known key."""
     known = sorted(known)

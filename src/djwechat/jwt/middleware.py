@@ -31,14 +31,15 @@ class JWTSessionMiddleware:
     """Authenticate every request carrying a session token; save its session data afterwards.
 
     * The token is verified and its session looked up (revocation is checked on every request;
-      ``JWT.SESSION_CACHE_SECONDS`` > 0 lets a process trust its own lookup that long).
+      ``JWT.SESSION_CACHE_SECONDS`` > 0 lets a process trust its own lookup that long, and
+      ``JWT.SESSION_INVALIDATION = "pubsub"`` until a change of the session is published).
     * ``request.jwt_user`` is a lazy user whose ``pk`` needs no query; with
       ``JWT.SET_REQUEST_USER`` it also becomes ``request.user``.
     * After the view: a modified ``request.jwt_session`` is saved, and "last seen" is written
       when older than ``JWT.LAST_SEEN_INTERVAL`` - plain reads write nothing else.
     * Sync and async: under ASGI with async views it runs as a coroutine, without blocking the
       event loop (the session lookup is one ``sync_to_async`` hop, none when
-      ``SESSION_CACHE_SECONDS`` lets this process answer from memory); async code reads the
+      this process answers from memory); async code reads the
       loaded user with ``await request.ajwt_user()``.
     * An :class:`~djwechat.exceptions.AuthError` escaping a view (for instance the user was
       deactivated while the request ran) becomes a 401/403 JSON answer.

@@ -1,7 +1,8 @@
 """Cached copies of sessions, which a revocation or a change never leaves behind.
 
 Each session's :class:`SessionRecord` lives in the shared cache (``WECHAT["CACHE_ALIAS"]``) and,
-with ``JWT.SESSION_CACHE_SECONDS``, in a per-process dictionary.  Dropping the entry when the
+with ``JWT.SESSION_CACHE_SECONDS`` or ``JWT.SESSION_INVALIDATION = "pubsub"``, in a per-process
+dictionary.  Dropping the entry when the
 row changes is not enough on its own: a request that read the row just *before* a logout and
 writes the cache just *after* it would put the revoked session back, for as long as the entry
 lives.  Two counters close that window:
@@ -11,8 +12,15 @@ lives.  Two counters close that window:
   :func:`purge` replaces the token with a new random one (and drops the record), so a record
   read from the database before the purge no longer matches, whenever it is written, and is
   ignored by every reader.  Reading costs one round trip for the keys (``get_many``).
-* **Per process - an epoch.**  :func:`purge` increments a process-wide counter; a reader only
-  keeps its record in the process if no purge happened in this process since it started.
+* **Per process - an epoch.**  :func:`purge` increments a process-wide counter, and so does
+  every message of the invalidation channel and every (re)subscription to it; a reader only
+  keeps its record in the process if the counter did not move since it started.
+* **Across processes - the invalidation channel** (``SESSION_INVALIDATION = "pubsub"``,
+  :mod:`djwechat.jwt.invalidation`).  Every purge publishes the session's cache name once it
+  has committed (after the shared cache was purged), and each process drops its copy on
+  receipt.  Memory is used only while the process's subscription is serving: a record read
+  before a revocation was published is either dropped by its message or (read while the
+  message was being handled) refused by the epoch; one read after it sees the purge.
 
 * **Against a cache that goes back in time - the revocation count.**  The database counts
   every deleted session (:class:`~djwechat.jwt.models.RevocationCount`, bumped in the
@@ -56,6 +64,7 @@ from djwechat._internal import clock
 from djwechat._internal.cachekeys import keyed_digest
 from djwechat.conf import get_settings, on_settings_reset
 from djwechat.exceptions import SharedStateError
+from djwechat.jwt import invalidation
 
 CACHE_KEY_PREFIX: Final = "djwechat.jwt.session:"
 #: Generation tokens: ``GENERATION_PREFIX + cache_name(session_key)``.
@@ -66,6 +75,9 @@ COUNT_KEY: Final = CACHE_KEY_PREFIX + "revoked"
 TRUST_KEY: Final = CACHE_KEY_PREFIX + "trust"
 #: Upper bound of the per-process record cache (entries); it is emptied when full.
 LOCAL_CACHE_SIZE: Final = 10_000
+#: Seconds a record lives in process memory under the invalidation channel: a bound for the
+#: one loss the channel cannot see (a publish that failed while subscribers stayed connected).
+INVALIDATED_SECONDS: Final = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +93,8 @@ class SessionRecord:
 
 
 _local: dict[str, tuple[float, SessionRecord]] = {}
+#: cache name -> session key of the records in ``_local`` (channel messages carry the name).
+_local_names: dict[str, str] = {}
 _local_lock = threading.Lock()
 _local_epoch = 0
 #: The highest revocation count this process has seen (``None``: ask the database first).
@@ -116,7 +130,40 @@ def clear_local_cache() -> None:
     global _seen_count
     with _local_lock:
         _local.clear()
+        _local_names.clear()
         _seen_count = None
+
+
+def _invalidated(name: str) -> None:
+    """Handle a message of the invalidation channel: forget one record, or all of them."""
+    global _local_epoch
+    with _local_lock:
+        _local_epoch += 1  # a record being read now was read before this change
+        if name == invalidation.FLUSH_ALL:
+            _local.clear()
+            _local_names.clear()
+        elif (key := _local_names.pop(name, None)) is not None:
+            _local.pop(key, None)
+
+
+def channel() -> invalidation.Subscriber | None:
+    """This process's subscriber to the invalidation channel (started on first use), or ``None``.
+
+    ``None`` unless ``JWT.SESSION_INVALIDATION`` is ``"pubsub"`` and the shared cache is Redis.
+    """
+    conf = get_settings()
+    if conf.jwt.session_invalidation != "pubsub":
+        return None
+    return invalidation.subscriber(conf.cache_alias, _invalidated)
+
+
+def _local_seconds() -> int:
+    """How long a record read now may be served from process memory (0: not at all)."""
+    conf = get_settings().jwt
+    if conf.session_invalidation != "pubsub":
+        return conf.session_cache_seconds
+    subscriber = channel()
+    return INVALIDATED_SECONDS if subscriber is not None and subscriber.serving() else 0
 
 
 def load(
@@ -134,7 +181,7 @@ def load(
     """
     epoch = _local_epoch  # before any read: a purge from now on wins
     now = clock.now()
-    local_seconds = get_settings().jwt.session_cache_seconds
+    local_seconds = _local_seconds()
     if local_seconds and (hit := _read_local(session_key, now)) is not None:
         return hit
     record, generation, trust = _read_shared(session_key, now, revocations)
@@ -157,7 +204,7 @@ async def aload(
     """:func:`load` for async code: a hit in this process's memory is answered in the event loop;
     anything else (the shared cache, then perhaps the database) runs in one ``sync_to_async`` hop.
     """
-    if get_settings().jwt.session_cache_seconds and (hit := _read_local(session_key, clock.now())):
+    if _local_seconds() and (hit := _read_local(session_key, clock.now())):
         return hit
     return await sync_to_async(load)(session_key, loader, revocations)
 
@@ -170,12 +217,15 @@ def _read_local(session_key: str, now: float) -> SessionRecord | None:
 
 
 def _write_local(record: SessionRecord, until: float, epoch: int) -> None:
+    name = cache_name(record.session_key)
     with _local_lock:
         if _local_epoch != epoch:
             return
         if len(_local) >= LOCAL_CACHE_SIZE:
             _local.clear()
+            _local_names.clear()
         _local[record.session_key] = (until, record)
+        _local_names[name] = record.session_key
 
 
 def _read_shared(
@@ -237,6 +287,7 @@ def _trusted(count: Any, trust: Any, revocations: Callable[[], int]) -> str | No
             cache.set_many({COUNT_KEY: committed, TRUST_KEY: fresh}, timeout=None)
             clear_local_cache()
             _seen_count = committed
+            _announce(invalidation.FLUSH_ALL)  # other processes read from the same cache
             return fresh
         if not isinstance(trust, str):
             return fresh if cache.add(TRUST_KEY, fresh, timeout=None) else None
@@ -298,14 +349,22 @@ def purge(session_key: str, using: str, *, revoked: int | None = None) -> None:
 
     def drop() -> None:
         global _local_epoch
+        name = cache_name(session_key)
         with _local_lock:
             _local_epoch += 1
             _local.pop(session_key, None)
+            _local_names.pop(name, None)
         cache = shared_cache()
-        name = cache_name(session_key)
         cache.set(GENERATION_PREFIX + name, secrets.token_hex(8), _generation_timeout())
         cache.delete(CACHE_KEY_PREFIX + name)
 
+    def drop_and_announce() -> None:
+        try:
+            drop()
+        finally:
+            _announce(cache_name(session_key))
+
+    in_transaction = transaction.get_connection(using).in_atomic_block
     try:
         drop()
         if revoked is not None:
@@ -314,5 +373,29 @@ def purge(session_key: str, using: str, *, revoked: int | None = None) -> None:
         raise SharedStateError("The session cache cannot be reached; nothing was changed.") from exc
     if revoked is not None and (_seen_count is None or revoked > _seen_count):
         _seen_count = revoked
-    if transaction.get_connection(using).in_atomic_block:
-        transaction.on_commit(drop, using=using, robust=True)
+    if in_transaction:
+        # Published once committed: until then other processes could read the old row again.
+        transaction.on_commit(drop_and_announce, using=using, robust=True)
+    else:
+        _announce(cache_name(session_key))
+
+
+def _announce(message: str) -> None:
+    """Publish ``message`` on the invalidation channel, if it is on (never raises).
+
+    A publish that fails is retried by this process's subscriber once Redis answers.  It can
+    only fail after the purge itself succeeded when Redis became unreachable in between; the
+    other processes' subscriptions to that Redis then fail too and they check strictly, and a
+    process that stays subscribed regardless forgets the record within
+    :data:`INVALIDATED_SECONDS`.
+    """
+    conf = get_settings()
+    if conf.jwt.session_invalidation != "pubsub":
+        return
+    try:
+        invalidation.publish(conf.cache_alias, message)
+    except Exception as exc:
+        logger.warning("A session invalidation could not be published (%s): retried when Redis is back.", exc)
+        subscriber = channel()
+        if subscriber is not None:
+            subscriber.retry_later(message)

@@ -33,6 +33,12 @@ from djwechat.jwt.session_store import SessionStore
 _STATE_ATTR = "_djwechat_jwt_done"
 
 
+@functools.lru_cache(maxsize=8)
+def _folded(header_types: tuple[str, ...]) -> frozenset[str]:
+    # Built once per value of AUTH_HEADER_TYPES rather than on every request.
+    return frozenset(t.casefold() for t in header_types)
+
+
 class LazyUser(SimpleLazyObject):  # type: ignore[type-arg]
     """The token's user, read from the database only when an attribute other than ``pk`` is used.
 
@@ -117,7 +123,7 @@ class RequestAuthenticator:
         """
         conf = get_settings().jwt
         scheme, _, rest = header.partition(" ")
-        if scheme.casefold() not in {t.casefold() for t in conf.auth_header_types}:
+        if scheme.casefold() not in _folded(conf.auth_header_types):
             return None
         if len(header) > conf.max_header_length:
             raise InvalidTokenError("The Authorization header is too long.")

@@ -9,23 +9,27 @@ for the very next request.
 
 What the cache holds per session is a :class:`~djwechat.jwt.record_cache.SessionRecord`: the
 data plus the few columns the request path needs (user id, expiry, last seen), so authenticating
-a request costs one cache read.  An optional per-process layer (``JWT.SESSION_CACHE_SECONDS``)
-can skip even that, at the price of other processes noticing a revocation up to that many
-seconds late.  :mod:`djwechat.jwt.record_cache` keeps both layers free of stale copies when a
+a request costs one cache read.  An optional per-process layer can skip even that: for
+``JWT.SESSION_CACHE_SECONDS`` at the price of other processes noticing a revocation up to that
+many seconds late, or with ``JWT.SESSION_INVALIDATION = "pubsub"`` until the revocation's
+message reaches them.  :mod:`djwechat.jwt.record_cache` keeps both layers free of stale copies when a
 read races a change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 from django.views.decorators.debug import sensitive_variables
 
 from djwechat._internal import clock
@@ -35,6 +39,11 @@ from djwechat.jwt.models import JWTSession, RevocationCount
 from djwechat.jwt.record_cache import SessionRecord, purge
 
 __all__ = ["SessionRecord", "SessionStore"]
+
+
+@functools.cache
+def _serializer(dotted_path: str) -> Any:
+    return import_string(dotted_path)
 
 
 def _committed_revocations() -> int:
@@ -55,7 +64,13 @@ class SessionStore(DBStore):
     cache_key_prefix = record_cache.CACHE_KEY_PREFIX
 
     def __init__(self, session_key: str | None = None) -> None:
-        super().__init__(session_key)
+        # SessionBase.__init__'s attributes, but the serializer resolved once per value of
+        # SESSION_SERIALIZER instead of by import_string on every call: a store is built for
+        # every request, anonymous ones too, and that lookup was most of their cost.
+        self._session_key = session_key
+        self.accessed = False
+        self.modified = False
+        self.serializer = _serializer(settings.SESSION_SERIALIZER)
         self.user: Any = None
         self.user_agent = ""
         self.ip_address: str | None = None

@@ -16,9 +16,9 @@ from typing import Any, Final
 from djwechat.simulator.api import API_ROUTES
 from djwechat.simulator.control import CONTROL_ROUTES
 from djwechat.simulator.errors import ControlError, DropConnection, HangConnection, SimError
-from djwechat.simulator.http import BodyTooLargeError, Request, Response, html, json_answer
+from djwechat.simulator.http import BodyTooLargeError, Request, Response, json_answer
 from djwechat.simulator.origin import OriginGuard
-from djwechat.simulator.pages import PAGE_ROUTES
+from djwechat.simulator.pages import PAGE_ROUTES, method_not_allowed
 from djwechat.simulator.records import Call, Fault
 from djwechat.simulator.routing import Route, Router
 from djwechat.simulator.state import SimulatorState, default_state
@@ -142,7 +142,7 @@ class SimulatorApp:
                 if chosen is None:
                     if routes[0].kind == "api":
                         raise SimError(43001 if "GET" in routes[0].methods else 43002)
-                    response = html("<h1>405 Method Not Allowed</h1>", status=405)
+                    response = method_not_allowed(request)
                 else:
                     response = self._run(chosen, request)
         except SimError as exc:

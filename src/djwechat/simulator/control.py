@@ -235,10 +235,9 @@ def authorize(state: SimulatorState, request: Request) -> dict[str, Any]:
             raise not_found("pending authorization with this state")
         try:
             decided = oauth.decide(state, pending, user_id, approve=approve, snapshot=snapshot)
-        except LookupError as exc:
-            raise ControlError(str(exc), status=404, code="not_found") from None
-        except ValueError as exc:
-            raise ControlError(str(exc), status=409, code="conflict") from None
+        except oauth.DecisionError as exc:
+            code = "not_found" if exc.status == 404 else "conflict"
+            raise ControlError(str(exc), status=exc.status, code=code) from None
         answer = decided.public(state.now())
         if decided.code:
             answer["code"] = decided.code

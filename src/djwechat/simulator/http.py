@@ -114,9 +114,12 @@ def json_answer(data: Any, status: int = 200) -> Response:
     return Response(status=status, body=body, data=data)
 
 
-def html(text: str, status: int = 200) -> Response:
-    """An HTML page."""
-    return Response(status=status, body=text.encode("utf-8"), content_type="text/html; charset=utf-8")
+def html(text: str, status: int = 200, *, language: str | None = None) -> Response:
+    """An HTML page; ``language`` (the page's, chosen from ``Accept-Language``) goes in the headers."""
+    headers = [("Content-Language", language), ("Vary", "Accept-Language")] if language else []
+    return Response(
+        status=status, body=text.encode("utf-8"), content_type="text/html; charset=utf-8", headers=headers
+    )
 
 
 def redirect(location: str) -> Response:

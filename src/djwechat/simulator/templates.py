@@ -1,4 +1,8 @@
-"""HTML of the simulator's browser pages (plain strings, every value escaped)."""
+"""HTML of the simulator's browser pages (plain strings, every value escaped), in the request's language.
+
+Each page takes the :class:`~djwechat.simulator.i18n.Language` its handler negotiated; every
+English text below is a msgid of the simulator's catalogue (``locale/zh_Hans``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import json
 from collections.abc import Iterable
 from html import escape
 from typing import Final
+
+from djwechat.simulator.i18n import Language
 
 __all__ = ["avatar_svg", "consent_page", "done_page", "error_page", "index_page", "phone_page", "qr_page"]
 
@@ -22,95 +28,115 @@ td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:left;vertical-align:
 """
 
 
-def _page(title: str, body: str) -> str:
+def _page(lang: Language, title: str, body: str) -> str:
+    """The page around ``body``; ``title`` is plain text in ``lang``."""
     return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{escape(lang.code)}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        "<div class='banner'>WeChat simulator: a local fake of WeChat for development and tests</div>"
+        f"<div class='banner'>{lang.markup('WeChat simulator: a local fake of WeChat for development and tests')}</div>"
         f"{body}</body></html>"
     )
 
 
-def error_page(code: int, message: str) -> str:
-    """The page WeChat shows instead of a login when the authorize URL is wrong."""
+def error_page(lang: Language, code: int, message: str) -> str:
+    """The page WeChat shows instead of a login when the authorize URL is wrong (``message``: plain text)."""
     return _page(
-        "Error",
-        f"<h1>This link cannot be opened (该链接无法访问)</h1><div class='box'>"
-        f"<p>Error <code>{code}</code>: {escape(message)}</p></div>",
+        lang,
+        lang.gettext("Error"),
+        f"<h1>{lang.markup('This link cannot be opened (该链接无法访问)')}</h1><div class='box'>"
+        f"<p>{lang.markup('Error')} <code>{code}</code>: {escape(message)}</p></div>",
     )
 
 
-def qr_page(*, app_name: str, qr_svg: str, phone_url: str, status_url: str) -> str:
+def qr_page(lang: Language, *, app_name: str, qr_svg: str, phone_url: str, status_url: str) -> str:
     """``connect/qrconnect``: the QR code, a link for the same "phone" page, and a status poller."""
+    say = {
+        "redirecting": lang.gettext("Redirecting…"),
+        "expired": lang.gettext("The QR code has expired. Reload the page."),
+        "scanned": lang.gettext("Scanned: confirm on the phone."),
+    }
     script = (
-        "<script>(function(){var u=" + _js_string(status_url) + ";"
+        "<script>(function(){var u=" + _js_string(status_url) + ",say=" + _js_string(say) + ";"
         "function poll(){fetch(u,{cache:'no-store'}).then(function(r){return r.json()}).then(function(d){"
         "var s=document.getElementById('status');"
-        "if(d.redirect){s.textContent='Redirecting…';window.location.href=d.redirect;return}"
-        "if(d.status==='expired'){s.textContent='The QR code has expired. Reload the page.';return}"
-        "if(d.status==='scanned'){s.textContent='Scanned: confirm on the phone.'}"
+        "if(d.redirect){s.textContent=say.redirecting;window.location.href=d.redirect;return}"
+        "if(d.status==='expired'){s.textContent=say.expired;return}"
+        "if(d.status==='scanned'){s.textContent=say.scanned}"
         "setTimeout(poll,1000)}).catch(function(){setTimeout(poll,2000)})}poll()})();</script>"
     )
     return _page(
-        "WeChat login",
-        f"<h1>Log in to {escape(app_name)} with WeChat</h1><div class='box' style='text-align:center'>"
-        f"{qr_svg}<p id='status'>Scan with WeChat (open the link below: it is the simulated phone).</p>"
-        f"<p><a href='{escape(phone_url)}' target='_blank' rel='noopener'>Open the phone page</a></p>"
-        f"</div>{script}",
+        lang,
+        lang.gettext("WeChat login"),
+        f"<h1>{lang.markup('Log in to %(app)s with WeChat', app=app_name)}</h1>"
+        f"<div class='box' style='text-align:center'>{qr_svg}<p id='status'>"
+        f"{lang.markup('Scan with WeChat (open the link below: it is the simulated phone).')}</p>"
+        f"<p><a href='{escape(phone_url)}' target='_blank' rel='noopener'>"
+        f"{lang.markup('Open the phone page')}</a></p></div>{script}",
     )
 
 
-def _js_string(value: str) -> str:
-    # A JSON string is a JS string; escaping "<" keeps "</script>" out of the inline script.
-    return json.dumps(value).replace("<", "\\u003c")
+def _js_string(value: object) -> str:
+    # JSON is JS; escaping "<" keeps "</script>" out of the inline script.
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _user_buttons(users: Iterable[tuple[str, str]], *, label: str = "Confirm as") -> str:
+def _user_buttons(lang: Language, users: Iterable[tuple[str, str]], *, snapshot: bool = False) -> str:
     rows = [
-        f"<button name='user_id' value='{escape(uid)}'>{escape(label)} {escape(nickname)} "
-        f"<span class='muted'>({escape(uid)})</span></button><br>"
+        "<button name='user_id' value='{uid}'>{label} <span class='muted'>({uid})</span></button><br>".format(
+            uid=escape(uid),
+            label=(
+                lang.markup("Snapshot visit as %(nickname)s", nickname=nickname)
+                if snapshot
+                else lang.markup("Confirm as %(nickname)s", nickname=nickname)
+            ),
+        )
         for uid, nickname in users
     ]
-    return "".join(rows) or "<p class='muted'>No fake users yet: create one below.</p>"
+    return "".join(rows) or f"<p class='muted'>{lang.markup('No fake users yet: create one below.')}</p>"
 
 
 def phone_page(
-    *, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str, snapshot: bool = False
+    lang: Language,
+    *,
+    app_name: str,
+    action: str,
+    users: Iterable[tuple[str, str]],
+    scope: str,
+    snapshot: bool = False,
 ) -> str:
     """The simulated phone after scanning (or the in-WeChat consent screen): pick a user, or refuse.
 
     With ``snapshot`` the page also offers to visit as a Moments snapshot (``is_snapshotuser``).
     """
+    users = list(users)
     snapshot_form = (
         f"<form method='post' action='{escape(action)}' class='box'>"
         "<input type='hidden' name='decision' value='snapshot'>"
-        "<p class='muted'>Or open the page from a Moments snapshot (朋友圈快照页):</p>"
-        f"{_user_buttons(users, label='Snapshot visit as')}</form>"
+        f"<p class='muted'>{lang.markup('Or open the page from a Moments snapshot (朋友圈快照页):')}</p>"
+        f"{_user_buttons(lang, users, snapshot=True)}</form>"
         if snapshot
         else ""
     )
     return _page(
-        "Confirm login",
-        f"<h1>{escape(app_name)} asks to log you in</h1>"
-        f"<p class='muted'>Scope: <code>{escape(scope)}</code></p>"
+        lang,
+        lang.gettext("Confirm login"),
+        f"<h1>{lang.markup('%(app)s asks to log you in', app=app_name)}</h1>"
+        f"<p class='muted'>{lang.markup('Scope:')} <code>{escape(scope)}</code></p>"
         f"<form method='post' action='{escape(action)}' class='box'>"
-        f"<input type='hidden' name='decision' value='approve'>{_user_buttons(users)}</form>"
+        f"<input type='hidden' name='decision' value='approve'>{_user_buttons(lang, users)}</form>"
         f"<form method='post' action='{escape(action)}' class='box'>"
         "<input type='hidden' name='decision' value='approve'>"
-        "New user: <input name='nickname' placeholder='nickname' required maxlength='64'> "
-        "<button>Create and confirm</button></form>"
+        f"{lang.markup('New user:')} <input name='nickname' placeholder='{lang.markup('nickname')}' "
+        f"required maxlength='64'> <button>{lang.markup('Create and confirm')}</button></form>"
         f"{snapshot_form}"
         f"<form method='post' action='{escape(action)}'><input type='hidden' name='decision' value='deny'>"
-        "<button class='deny'>Refuse</button></form>",
+        f"<button class='deny'>{lang.markup('Refuse')}</button></form>",
     )
 
 
-def consent_page(
-    *, app_name: str, action: str, users: Iterable[tuple[str, str]], scope: str, snapshot: bool = False
-) -> str:
-    """``connect/oauth2/authorize``: the Official Account consent screen inside WeChat."""
-    return phone_page(app_name=app_name, action=action, users=users, scope=scope, snapshot=snapshot)
+#: ``connect/oauth2/authorize``: the Official Account consent screen inside WeChat is the same page.
+consent_page: Final = phone_page
 
 
 def avatar_svg(name: str) -> str:
@@ -126,12 +152,17 @@ def avatar_svg(name: str) -> str:
     )
 
 
-def done_page(message: str) -> str:
-    """Shown on the phone once the user decided."""
-    return _page("Done", f"<h1>{escape(message)}</h1><p class='muted'>You can close this page.</p>")
+def done_page(lang: Language, message: str) -> str:
+    """Shown on the phone once the user decided (``message``: plain text)."""
+    return _page(
+        lang,
+        lang.gettext("Done"),
+        f"<h1>{escape(message)}</h1><p class='muted'>{lang.markup('You can close this page.')}</p>",
+    )
 
 
 def index_page(
+    lang: Language,
     *,
     apps: Iterable[dict[str, object]],
     users: Iterable[dict[str, object]],
@@ -154,12 +185,20 @@ def index_page(
         f"</td><td>{escape(str(c['fault'] or ''))}</td></tr>"
         for c in calls
     )
+    intro = escape(lang.gettext("Control API under %(path)s; see %(doc)s.")) % {
+        "path": "<code>/_sim/</code>",
+        "doc": "docs/simulator.md",
+    }
+    # Field names (app_id, unionid, errcode, HTTP) are the protocol's and stay as they are.
     return _page(
-        "WeChat simulator",
-        "<h1>WeChat simulator</h1>"
-        "<p class='muted'>Control API under <code>/_sim/</code>; see docs/simulator.md.</p>"
-        "<h2>Apps</h2><table><tr><th>app_id</th><th>type</th><th>name</th><th>message URL</th></tr>"
-        f"{app_rows}</table><h2>Users</h2><table><tr><th>id</th><th>nickname</th><th>unionid</th>"
-        f"<th>phone</th></tr>{user_rows}</table><h2>Recent calls</h2><table><tr><th>method</th>"
-        f"<th>path</th><th>HTTP</th><th>errcode</th><th>fault</th></tr>{call_rows}</table>",
+        lang,
+        lang.gettext("WeChat simulator"),
+        f"<h1>{lang.markup('WeChat simulator')}</h1><p class='muted'>{intro}</p>"
+        f"<h2>{lang.markup('Apps')}</h2><table><tr><th>app_id</th><th>{lang.markup('type')}</th>"
+        f"<th>{lang.markup('name')}</th><th>{lang.markup('message URL')}</th></tr>{app_rows}</table>"
+        f"<h2>{lang.markup('Users')}</h2><table><tr><th>id</th><th>{lang.markup('nickname')}</th>"
+        f"<th>unionid</th><th>{lang.markup('phone')}</th></tr>{user_rows}</table>"
+        f"<h2>{lang.markup('Recent calls')}</h2><table><tr><th>{lang.markup('method')}</th>"
+        f"<th>{lang.markup('path')}</th><th>HTTP</th><th>errcode</th><th>{lang.markup('fault')}</th></tr>"
+        f"{call_rows}</table>",
     )
