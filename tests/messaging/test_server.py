@@ -65,6 +65,28 @@ def test_a_failing_cache_answers_503_so_that_wechat_pushes_again() -> None:
     assert '"shared_state_unavailable"' in response.body
 
 
+class GetFailsCache(LocMemCache):
+    """A local cache whose server goes down (``down``) for reads."""
+
+    down = False
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        if self.down:
+            raise ConnectionError("cache unavailable")
+        return super().get(*args, **kwargs)
+
+
+def test_a_cache_failing_while_a_retry_waits_answers_503() -> None:
+    # The push's owner (another worker) still runs it; the retry's wait for its answer fails.
+    cache = GetFailsCache("get-fails", {})
+    server, _ = make_server(cache, timestamp_tolerance=0)
+    assert server.ledger.claim("msg:1001")
+    cache.down = True
+    response = server.handle("POST", signed_query(), text_push("hello", msg_id=1001).encode())
+    assert response.status == 503
+    assert '"shared_state_unavailable"' in response.body
+
+
 def test_errors_are_json_and_security_ones_are_logged(caplog) -> None:
     server, _ = make_server()
     with caplog.at_level(logging.WARNING, logger="djwechat.security"):

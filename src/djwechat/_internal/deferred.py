@@ -53,7 +53,8 @@ class Flusher:
         """Something was buffered: flush within ``delay`` seconds."""
         if self._pid != os.getpid():
             self._start()
-        self._wanted.set()
+        if not self._wanted.is_set():  # set already: the flush to come takes this write too
+            self._wanted.set()
 
     def flush_all(self) -> None:
         """Flush every owner now (in the calling thread)."""

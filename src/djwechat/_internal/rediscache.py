@@ -14,19 +14,35 @@ a script stored and a script can compare what ``cache.set`` stored byte for byte
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import BaseCache
 
-__all__ = ["RawRedis", "raw_redis"]
+__all__ = ["LuaScript", "RawRedis", "raw_redis"]
+
+
+@dataclass(frozen=True, slots=True)
+class LuaScript:
+    """A Lua script and its SHA1, the name ``EVALSHA`` runs it by once the server has it."""
+
+    source: str
+    sha: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())  # noqa: S324 - Redis's script id
 
 
 class RawRedis:
     """The redis-py client of one django-redis cache, with its key and value encodings."""
 
     def __init__(self, client: Any) -> None:
+        from redis.exceptions import NoScriptError
+
         self._client = client
+        self._no_script = NoScriptError
 
     def key(self, name: str) -> str:
         """The Redis key of cache key ``name`` (``KEY_PREFIX`` and ``VERSION`` applied)."""
@@ -40,10 +56,6 @@ class RawRedis:
         """A stored value read by a script; ``None`` for a missing key."""
         return None if raw is None else self._client.decode(raw)
 
-    def script(self, source: str) -> Any:
-        """A redis-py ``Script`` (``EVALSHA``, loading it again when the server lost it)."""
-        return self._client.get_client(write=True).register_script(source)
-
     def set_many(self, items: Sequence[tuple[str, bytes]], *, px: int) -> None:
         """``SET key value PX px`` for each encoded item, in one pipeline (one round trip)."""
         pipe = self._client.get_client(write=True).pipeline(transaction=False)
@@ -51,9 +63,19 @@ class RawRedis:
             pipe.set(key, value, px=px)
         pipe.execute()
 
-    def run(self, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        """Run ``script`` on the primary: one round trip."""
-        return script(keys=list(keys), args=list(args), client=self._client.get_client(write=True))
+    def run(self, script: LuaScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run ``script`` on the primary: one round trip (``EVALSHA``).
+
+        A server that does not know the script yet (first use, a restart, ``SCRIPT FLUSH``) gets
+        its source with ``EVAL``, which also keeps it for the next ``EVALSHA``.  The command goes
+        straight to the client's ``execute_command`` (its connection pool and retry policy):
+        redis-py's ``Script`` object adds as much client CPU again as the round trip's own.
+        """
+        client = self._client.get_client(write=True)
+        try:
+            return client.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except self._no_script:
+            return client.execute_command("EVAL", script.source, len(keys), *keys, *args)
 
 
 def raw_redis(cache: BaseCache) -> RawRedis | None:

@@ -1,9 +1,10 @@
 """Safe XML in and out for the Official Account message server.
 
-Parsing refuses DTDs, entity declarations and external references (XXE, "billion laughs") through
-``defusedxml`` before any entity could be expanded, bounds the body size and the nesting depth,
-and turns the document into plain dicts.  Rendering wraps every string in CDATA so that no text
-(not even one containing ``]]>``) can break out of its element.
+Parsing refuses DTDs, entity declarations and external references (XXE, "billion laughs") before
+any entity could be expanded - the handlers ``defusedxml`` installs, set on the expat parser
+directly - bounds the body size and the nesting depth, and builds the plain dicts as it reads
+(no element tree in between).  Rendering wraps every string in CDATA so that no text (not even
+one containing ``]]>``) can break out of its element.
 
 WeChat's own advice on push parsing: disable DTDs and entities (XXE) -
 developers.weixin.qq.com/doc/oplatform/developers/dev/push/encryption.md.
@@ -14,11 +15,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Mapping
-from typing import Any, Final
-from xml.etree.ElementTree import Element, ParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from typing import Any, Final, NoReturn
+from xml.parsers import expat
 
 from djwechat.exceptions import BodyTooLargeError, XMLError, XMLForbiddenError
 
@@ -55,20 +53,28 @@ def parse_xml(body: bytes | str, *, max_size: int) -> dict[str, Any]:
     if not data.strip():
         raise XMLError("The XML document is empty.")
     _check_declared_encoding(data)
+    builder = _Builder()
+    # "}" as namespace separator, as ElementTree's parser: a namespaced tag reads "{uri}name",
+    # an unbound prefix is malformed.
+    parser = expat.ParserCreate(None, "}")
+    # defusedxml's defences (forbid_dtd, forbid_entities, forbid_external): the DOCTYPE is
+    # refused as it opens, before any entity in it is declared, let alone expanded.
+    parser.StartDoctypeDeclHandler = _forbid
+    parser.EntityDeclHandler = _forbid
+    parser.UnparsedEntityDeclHandler = _forbid
+    parser.ExternalEntityRefHandler = _forbid
+    parser.buffer_text = True
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.text
     try:
-        # forbid_dtd stops "billion laughs" at the DOCTYPE, before anything is expanded.
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
+        parser.Parse(data, True)
+    except _ForbiddenError as exc:
         raise XMLForbiddenError() from exc
-    except (ParseError, ValueError, LookupError) as exc:
+    except (expat.ExpatError, ValueError, LookupError) as exc:
         # LookupError: an encoding Python does not know, or a codec that is not a text encoding.
         raise XMLError() from exc
-    if len(root) == 0:
-        # ``<xml/>`` or ``<xml>text</xml>``: a document without fields, not a leaf value.
-        return {}
-    result = _children(root, 1)
-    assert isinstance(result, dict)
-    return result
+    return builder.fields
 
 
 def _check_declared_encoding(data: bytes) -> None:
@@ -89,24 +95,58 @@ def _check_declared_encoding(data: bytes) -> None:
         raise XMLError("The XML document must be UTF-8.")
 
 
-def _children(element: Element, depth: int) -> dict[str, Any] | str:
-    if len(element) == 0:
-        return element.text or ""
-    if depth > MAX_DEPTH:
-        raise XMLError("The XML document is nested too deeply.")
-    values: dict[str, Any] = {}
-    for child in element:
-        value = _children(child, depth + 1)
-        tag = child.tag
-        if tag in values:
-            existing = values[tag]
+class _ForbiddenError(Exception):
+    """A DTD, an entity declaration or an external reference: raised out of the parser."""
+
+
+def _forbid(*_: object) -> NoReturn:
+    raise _ForbiddenError
+
+
+class _Builder:
+    """Expat's element and text events turned into the dicts :func:`parse_xml` returns.
+
+    The stack holds, per open element, its tag, its text so far and the dict of its children
+    (``None`` until it has one).  A leaf's value is its text, an element with children a dict
+    of them (its own text between them is dropped), a repeated tag a list.  The root's dict is
+    :attr:`fields` (``{}`` for a root without children).
+    """
+
+    __slots__ = ("_stack", "fields")
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+        self._stack: list[list[Any]] = []
+
+    def start(self, tag: str, _attributes: object) -> None:
+        stack = self._stack
+        if stack:
+            parent = stack[-1]
+            if parent[2] is None:
+                # Its first child: the parent is not a leaf (depth counts the root as 1).
+                if len(stack) > MAX_DEPTH:
+                    raise XMLError("The XML document is nested too deeply.")
+                parent[2] = {}
+        stack.append(["{" + tag if "}" in tag else tag, "", None])
+
+    def text(self, data: str) -> None:
+        self._stack[-1][1] += data
+
+    def end(self, _tag: str) -> None:
+        tag, text, children = self._stack.pop()
+        if not self._stack:
+            self.fields = children or {}
+            return
+        value = text if children is None else children
+        siblings = self._stack[-1][2]
+        if tag in siblings:
+            existing = siblings[tag]
             if isinstance(existing, list):
                 existing.append(value)
             else:
-                values[tag] = [existing, value]
+                siblings[tag] = [existing, value]
         else:
-            values[tag] = value
-    return values
+            siblings[tag] = value
 
 
 def render_xml(fields: Mapping[str, Any], *, root: str = "xml") -> str:

@@ -33,7 +33,7 @@ from django.core.cache import BaseCache
 
 from djwechat._internal.backoff import Backoff
 from djwechat._internal.deferred import flusher
-from djwechat._internal.rediscache import raw_redis
+from djwechat._internal.rediscache import LuaScript, raw_redis
 
 __all__ = ["Admission", "DeliveryLedger"]
 
@@ -47,14 +47,14 @@ _POLL_MAX: Final = 0.2
 #: (ms) of nonces and answers, the pending value, the lease (ms), then the deferred answers.
 #: ``{0}``: the nonce came with another use; ``{1, 1}``: claimed; ``{1, 0, value}``: already
 #: claimed, with what the key holds (pending, or the stored answer).
-_ADMIT_SCRIPT: Final = """
+_ADMIT_SCRIPT: Final = LuaScript("""
 for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 2], 'PX', ARGV[2]) end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 end
 if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {1, 1} end
 return {1, 0, redis.call('GET', KEYS[2])}
-"""
+""")
 
 
 def _digest(value: str) -> str:
@@ -76,6 +76,11 @@ class Admission:
     stored: str | None = None
 
 
+_REFUSED: Final = Admission(False)
+_CLAIMED: Final = Admission(True, True)
+_TAKEN: Final = Admission(True, False)
+
+
 class DeliveryLedger:
     """The cache keys of one Official Account's pushes (``prefix`` names the app).
 
@@ -89,7 +94,10 @@ class DeliveryLedger:
         self._ttl = max(1, ttl)
         self.lease: float = self._ttl if lease is None or lease <= 0 else min(lease, self._ttl)
         self._redis = raw_redis(cache)
-        self._admit = self._redis.script(_ADMIT_SCRIPT) if self._redis is not None else None
+        # The script's constant arguments, encoded once.
+        self._ttl_ms = self._ttl * 1000
+        self._lease_ms = max(1, int(self.lease * 1000))
+        self._pending = self._redis.encode((_PENDING, "")) if self._redis is not None else b""
         #: Answers recorded with ``defer``: (Redis key, encoded value), sent with the next admission.
         self._deferred: list[tuple[str, bytes]] = []
         self._deferred_lock = threading.Lock()
@@ -132,6 +140,9 @@ class DeliveryLedger:
             raise
 
     def _take_deferred(self) -> list[tuple[str, bytes]]:
+        if not self._deferred:
+            # Nothing to take (an append racing this read goes out with the flusher instead).
+            return []
         with self._deferred_lock:
             items, self._deferred = self._deferred, []
         return items
@@ -187,33 +198,24 @@ class DeliveryLedger:
         """
         if self._redis is None:
             if not self.bind_nonce(timestamp, nonce, use):
-                return Admission(False)
-            return Admission(True, self.claim(push_id))
+                return _REFUSED
+            return _CLAIMED if self.claim(push_id) else _TAKEN
         redis = self._redis
+        keys = [redis.key(self._nonce_key(timestamp, nonce)), redis.key(self.key(push_id))]
+        args = [redis.encode(_digest(use)), self._ttl_ms, self._pending, self._lease_ms]
         deferred = self._take_deferred()
+        for key, value in deferred:
+            keys.append(key)
+            args.append(value)
         try:
-            outcome = redis.run(
-                self._admit,
-                (
-                    redis.key(self._nonce_key(timestamp, nonce)),
-                    redis.key(self.key(push_id)),
-                    *(key for key, _ in deferred),
-                ),
-                (
-                    redis.encode(_digest(use)),
-                    self._ttl * 1000,
-                    redis.encode((_PENDING, "")),
-                    max(1, int(self.lease * 1000)),
-                    *(value for _, value in deferred),
-                ),
-            )
+            outcome = redis.run(_ADMIT_SCRIPT, keys, args)
         except Exception:
             self._give_back(deferred)
             raise
         if not outcome[0]:
-            return Admission(False)
+            return _REFUSED
         if outcome[1]:
-            return Admission(True, True)
+            return _CLAIMED
         return Admission(True, False, _answer(redis.decode(outcome[2]) if len(outcome) > 2 else None))
 
     def _nonce_key(self, timestamp: str, nonce: str) -> str:

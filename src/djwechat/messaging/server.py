@@ -252,11 +252,12 @@ class MessageServer:
             # A retry (or a replay): serve the first delivery's answer.
             if admission.stored is not None:
                 return admission.stored
-            stored = self.ledger.wait(push_id, self.messages.handler_budget + _WAIT_MARGIN)
+            # Nothing has run for this delivery yet: an outage answers 503 here too.
+            stored = _shared(lambda: self.ledger.wait(push_id, self.messages.handler_budget + _WAIT_MARGIN))
             if stored is not None:
                 return stored
             claimed_at = time.monotonic()
-            if not self.ledger.claim(push_id):
+            if not _shared(lambda: self.ledger.claim(push_id)):
                 return ""  # still pending at the deadline
             # The key is gone: the lease ran out without an answer, its owner died.
             logger.warning(
@@ -348,8 +349,8 @@ class MessageServer:
 
 
 def _shared(command: Callable[[], T]) -> T:
-    """Run the first cache command of a request: an outage answers 503, so that WeChat pushes
-    again later, instead of the catch-all's "success", which would drop the message."""
+    """Run a cache command made before the handler runs: an outage answers 503, so that WeChat
+    pushes again later, instead of the catch-all's "success", which would drop the message."""
     try:
         return command()
     except Exception as exc:  # the cache backend's own errors (redis.ConnectionError, DatabaseError …)
