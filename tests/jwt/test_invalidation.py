@@ -171,6 +171,26 @@ def test_a_new_subscription_forgets_what_was_in_memory_before_serving_again(
     assert api.get("/auth/me/", access).status_code == 401
 
 
+def test_a_publish_that_failed_is_sent_again_once_redis_takes_it(
+    server: PrivateRedis, api: API, user: Any
+) -> None:
+    access, key = login(user)
+    wait_until(serving, "the subscription serves")
+    listener = server.client().pubsub()
+    listener.subscribe(invalidation.channel_of(caches["private"]))
+    assert listener.get_message(timeout=5)["type"] == "subscribe"
+    server.client().execute_command("ACL", "SETUSER", "default", "-publish")  # only PUBLISH refused
+    try:
+        assert api.post("/auth/logout/", {}, access).status_code == 204  # purged, not published
+        assert listener.get_message(timeout=0.5) is None
+    finally:
+        server.client().execute_command("ACL", "SETUSER", "default", "+publish")
+    message = listener.get_message(timeout=5)  # sent again by this process's subscriber thread
+    assert message is not None
+    assert message["data"].decode() == record_cache.cache_name(key)
+    listener.close()
+
+
 def test_a_cache_without_a_channel_checks_strictly_and_warns(api: API, user: Any) -> None:
     plain = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "no-channel"}
     with override_settings(CACHES={**settings.CACHES, "plain": plain}, WECHAT=pubsub_settings("plain")):
