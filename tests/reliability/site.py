@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,6 +69,9 @@ class Gunicorn:
         binary = str(Path(sys.executable).with_name("gunicorn"))
         if not Path(binary).exists():
             binary = need("gunicorn")
+        # A file, not a pipe: nothing reads stderr while the server runs, and a full pipe would
+        # block every worker that logs.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [binary, "example.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
              "--worker-class", "gthread", "--threads", str(threads), "--timeout", "60",
@@ -75,7 +79,7 @@ class Gunicorn:
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
         )  # fmt: skip
         wait_for_port(port, timeout=30)
         deadline = time.monotonic() + 30
@@ -95,8 +99,11 @@ class Gunicorn:
         """Stop the server; returns what it wrote to stderr."""
         self.process.send_signal(signal.SIGTERM)
         try:
-            _, err = self.process.communicate(timeout=15)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, err = self.process.communicate()
+            self.process.wait()
+        self._stderr.seek(0)
+        err = self._stderr.read()
+        self._stderr.close()
         return err.decode(errors="replace")
