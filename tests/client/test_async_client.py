@@ -162,8 +162,10 @@ def test_a_cancelled_fetch_releases_the_lock(sim, wechat_in_process) -> None:
     assert run(main)
     deadline = time.monotonic() + 10
     while len(sim.calls(path=TOKEN_PATH)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the abandoned request still reaches the simulator in its worker thread
-    assert len(sim.calls(path=TOKEN_PATH)) == 2
+        time.sleep(0.05)  # the abandoned request may still reach the simulator in its worker thread
+    # The cancel can land after the lock was taken but before the request left: then the
+    # second fetch is the only call.  Either way nothing fetched more than once per attempt.
+    assert len(sim.calls(path=TOKEN_PATH)) in (1, 2)
 
 
 def test_one_client_serves_several_event_loops(sim, wechat_apps) -> None:
