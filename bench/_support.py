@@ -111,3 +111,32 @@ def children(pid: int) -> list[int]:
     """Direct child processes of ``pid`` (gunicorn's workers)."""
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+class RevisionWorker:
+    """A benchmark script run as a worker on one source tree, driven line by line over a pipe.
+
+    The worker prints ``ready`` once loaded, then answers each ``"<row> <calls>"`` line with the
+    nanoseconds that many calls took.
+    """
+
+    def __init__(self, script: str, src: str, *extra: str) -> None:
+        args = [sys.executable, script, "--worker", src, *extra]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"worker for {src} did not start")
+
+    def run(self, row: str, calls: int) -> float:
+        """Microseconds per call of ``row``."""
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.write(f"{row} {calls}\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline()) / calls / 1000
+
+    def close(self) -> None:
+        """End the worker (it exits when its input closes)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)

@@ -23,12 +23,12 @@ from __future__ import annotations
 import io
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _support import ROOT, RevisionWorker
+
 ROWS = ("djwechat-plain", "wechatpy-plain", "werobot-plain", "djwechat-safe", "wechatpy-safe", "werobot-safe")
 
 
@@ -90,28 +90,6 @@ def _worker(src: str) -> None:
         print(time.process_time_ns() - started, flush=True)
 
 
-class Worker:
-    def __init__(self, src: str) -> None:
-        args = [sys.executable, __file__, "--worker", src]
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        assert self.proc.stdout is not None
-        if self.proc.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"worker for {src} did not start")
-
-    def run(self, row: str, calls: int) -> float:
-        """CPU microseconds per request."""
-        assert self.proc.stdin is not None
-        assert self.proc.stdout is not None
-        self.proc.stdin.write(f"{row} {calls}\n")
-        self.proc.stdin.flush()
-        return int(self.proc.stdout.readline()) / calls / 1000
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-
-
 def main() -> int:
     if sys.argv[1:2] == ["--worker"]:
         _worker(sys.argv[2])
@@ -120,7 +98,7 @@ def main() -> int:
     rows = os.environ.get("BENCH_ROWS", ",".join(ROWS)).split(",")
     rounds = int(os.environ.get("BENCH_ROUNDS", "11"))
     calls = int(os.environ.get("BENCH_CALLS", "400"))
-    workers = {"before": Worker(before), "after": Worker(after)}
+    workers = {"before": RevisionWorker(__file__, before), "after": RevisionWorker(__file__, after)}
     samples: dict[tuple[str, str], list[float]] = {(w, r): [] for w in workers for r in rows}
     try:
         for worker in workers.values():

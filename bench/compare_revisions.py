@@ -17,14 +17,14 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _support import ROOT, RevisionWorker
+
 ROWS = ("jwt, no token", "jwt, strict", "jwt, process cache 30 s", "jwt + DRF view")
 
 
@@ -109,29 +109,6 @@ def _rows() -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
     }
 
 
-class Worker:
-    def __init__(self, src: str, server: bool) -> None:
-        args = [sys.executable, __file__, "--worker", src] + (["--server"] if server else [])
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        assert self.proc.stdout is not None
-        ready = self.proc.stdout.readline().strip()
-        if ready != "ready":
-            raise RuntimeError(f"worker for {src} did not start")
-
-    def run(self, row: str, calls: int) -> float:
-        """Microseconds per call."""
-        assert self.proc.stdin is not None
-        assert self.proc.stdout is not None
-        self.proc.stdin.write(f"{row} {calls}\n")
-        self.proc.stdin.flush()
-        return int(self.proc.stdout.readline()) / calls / 1000
-
-    def close(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-
-
 def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     server = "--server" in sys.argv
@@ -141,7 +118,11 @@ def main() -> int:
     before, after = args[0], args[1] if len(args) > 1 else str(ROOT / "src")
     rounds = int(os.environ.get("BENCH_ROUNDS", "15"))
     seconds = float(os.environ.get("BENCH_ROW_SECONDS", "0.15"))
-    workers = {"before": Worker(before, server), "after": Worker(after, server)}
+    flags = ["--server"] if server else []
+    workers = {
+        "before": RevisionWorker(__file__, before, *flags),
+        "after": RevisionWorker(__file__, after, *flags),
+    }
     try:
         print(f"\nbefore: {before}\nafter:  {after}\n{rounds} interleaved rounds per row\n")
         print(f"{'row':<26}{'before µs':>11}{'after µs':>11}{'after/before':>14}")
