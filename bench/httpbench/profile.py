@@ -48,9 +48,11 @@ def summarise(collapsed: Path, top: int) -> str:
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
-    for line in collapsed.read_text().splitlines():
+    for line in collapsed.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not stack:
+        # A frame name that py-spy read while the interpreter was changing it can hold a line
+        # break or bytes that are not text: the pieces of such a line are left out.
+        if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
         frames = [_short(f) for f in stack.split(";") if not f.startswith(("process ", "thread "))]
