@@ -58,7 +58,7 @@ def wsgi_ops(creds: Credentials, factory: PushFactory) -> list[Operation]:
 
         return call
 
-    keys = ("bare", "jwt-strict", "wechatpy-plain", "werobot-plain", "djwechat-plain", "djwechat-safe")
+    keys = ("bare", "bare-get", "jwt-strict", "wechatpy-plain", "werobot-plain", "djwechat-plain", "djwechat-safe")
     ops = [
         Operation(
             "through Django's WSGI handler",
