@@ -42,6 +42,7 @@ def _token_ops(creds: Credentials) -> list[Operation]:
     theirs = creds.headers["simplejwt"][0].split()[-1].encode()
     simple = SimpleJWTAuthentication()
     validated = simple.get_validated_token(theirs)
+
     def first_sight() -> object:
         tokens._forget_verified()  # as for a token this process has not verified yet
         return tokens.decode(ours, "access")

@@ -58,7 +58,16 @@ def wsgi_ops(creds: Credentials, factory: PushFactory) -> list[Operation]:
 
         return call
 
-    keys = ("bare", "bare-get", "jwt-strict", "wechatpy-plain", "werobot-plain", "djwechat-plain", "djwechat-safe")
+    keys = (
+        "bare",
+        "bare-get",
+        "bare-admit",
+        "jwt-strict",
+        "wechatpy-plain",
+        "werobot-plain",
+        "djwechat-plain",
+        "djwechat-safe",
+    )
     ops = [
         Operation(
             "through Django's WSGI handler",

@@ -7,6 +7,7 @@ from bench.site import drf_views, peers, views
 urlpatterns = [
     path("bare/", views.bare),
     path("bare-cache-get/", views.bare_cache_get),
+    path("bare-push-admission/", views.bare_push_admission),
     path("django-session/", views.django_session),
     path("djwechat-session/", views.djwechat_session),
     path("drf/bare/", drf_views.DRFBare.as_view()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable
 
 from django.contrib.auth.middleware import AuthenticationMiddleware
@@ -10,6 +12,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from djwechat.jwt.middleware import JWTSessionMiddleware
+from djwechat.messaging.registry import get_server
 
 #: The one key the limit view reads (written by the harness before the run).
 PROBE_KEY = "bench:probe"
@@ -41,6 +44,19 @@ def bare(request: HttpRequest) -> HttpResponse:
 def bare_cache_get(request: HttpRequest) -> HttpResponse:
     """The limit for any per-request shared-state check: the bare view plus one cache GET."""
     return JsonResponse({"ok": cache.get(PROBE_KEY) is not None})
+
+
+def bare_push_admission(request: HttpRequest) -> HttpResponse:
+    """The limit for a push whose dedupe is shared: the bare view plus a push's cache work.
+
+    That is the one round trip of a push (the admission script binding a never-seen nonce and
+    claiming a never-seen push) and the answer stored off the critical path, as a push does.
+    """
+    unique = uuid.uuid4().hex
+    ledger = get_server("plain").ledger
+    admission = ledger.admit(str(int(time.time())), unique, "raw:" + unique, unique)
+    ledger.record(unique, "", defer=True)
+    return JsonResponse({"ok": admission.claimed})
 
 
 @with_middleware(SessionMiddleware, AuthenticationMiddleware)
