@@ -49,11 +49,8 @@ def _session(key: str, label: str, path: str, server: Server = "main") -> Conten
 CONTENDERS: tuple[Contender, ...] = (
     Contender(BARE, "bare Django JSON view", "/bare/"),
     Contender("bare-get", "bare view + exactly one cache GET (the limit)", "/bare-cache-get/"),
-    Contender(
-        "bare-admit",
-        "bare view + a push's cache work (its one round trip, the answer deferred)",
-        "/bare-push-admission/",
-    ),
+    # A push's one round trip (the admission script) and its deferred answer, nothing else.
+    Contender("bare-admit", "bare view + a push's cache work", "/bare-push-admission/"),
     Contender("drf-bare", "DRF APIView, no authentication", "/drf/bare/"),
     Contender("simplejwt", "simplejwt JWTAuthentication (DB user)", "/drf/simplejwt/", auth="simplejwt"),
     Contender(

@@ -216,7 +216,7 @@ def chart(results: list[ConfigResult], contenders: tuple[Contender, ...], path: 
     ax.set_yticklabels([("▶ " if c.ours else "") + c.label for c in rows], fontsize=8)
     ax.invert_yaxis()
     ax.axvline(1.0, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_xlabel("requests per second / the bare Django view run around it (median of rounds)")
+    ax.set_xlabel("req/s over the bare Django view run around it (median of rounds)")
     ax.set_title("gunicorn + wrk, PostgreSQL + Redis (▶ = djwechat)", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
