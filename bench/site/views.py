@@ -1,4 +1,4 @@
-"""Plain Django contenders: the bare view, the one-GET limit, Django sessions, djwechat sessions."""
+"""Plain Django contenders: the bare view, the one-GET limit, a push's cache work, Django and djwechat sessions."""
 
 from __future__ import annotations
 
