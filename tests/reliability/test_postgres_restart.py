@@ -49,27 +49,37 @@ def test_logins_through_a_postgres_restart(wechat_simulator: SimulatorServer, si
         manage(env, "migrate", "--noinput")
         manage(env, "createcachetable")
         site = Gunicorn(port(2), env)
+        answers: list[tuple[float, int, str, str]] = []
+        stop = threading.Event()
+
+        def traffic(user: str) -> None:
+            while not stop.is_set():
+                started = time.monotonic()  # a login sent during the outage may answer late
+                status, code = login(site.url, sim, user)
+                answers.append((started, status, code, user))
+
+        workers = [threading.Thread(target=traffic, args=(user,)) for user in USERS]
         try:
-            answers: list[tuple[float, int, str, str]] = []
-            stop = threading.Event()
-
-            def traffic(user: str) -> None:
-                while not stop.is_set():
-                    started = time.monotonic()  # a login sent during the outage may answer late
-                    status, code = login(site.url, sim, user)
-                    answers.append((started, status, code, user))
-
-            workers = [threading.Thread(target=traffic, args=(user,)) for user in USERS]
             for worker in workers:
                 worker.start()
-            time.sleep(1.5)
+            # Everyone has logged in once before the outage (a cold site on a busy machine can
+            # take longer than the usual second or two), so that each person's rows must exist.
+            warm_up = time.monotonic()
+            logged_in: set[str] = set()
+            while time.monotonic() - warm_up < 30:
+                logged_in = {user for _, status, _, user in answers if status == 200}
+                if len(logged_in) == len(USERS) and time.monotonic() - warm_up >= 1.5:
+                    break
+                time.sleep(0.1)
+            assert len(logged_in) == len(USERS), Counter((status, code) for _, status, code, _ in answers)
             postgres.restart()
             restarted = time.monotonic()
             time.sleep(3)
+        finally:
             stop.set()
             for worker in workers:
-                worker.join(60)
-        finally:
+                if worker.is_alive():
+                    worker.join(60)
             errors = site.stop()
 
         outcomes = Counter((status, code) for _, status, code, _ in answers)
